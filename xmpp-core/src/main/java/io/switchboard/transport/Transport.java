@@ -1,0 +1,21 @@
+package io.switchboard.transport;
+
+import java.io.IOException;
+import java.util.Collection;
+
+/**
+ * The network: binds listeners and owns the threads that read and write sockets. The one
+ * implementation lives in {@code transport.mina}, the only package that imports the networking
+ * library.
+ */
+public interface Transport extends AutoCloseable {
+
+    Listener listen(ListenerSpec spec) throws IOException;
+
+    /** Open connections of all listeners. */
+    Collection<Connection> connections();
+
+    /** Unbinds all listeners and stops the threads; call after the sessions have been closed. */
+    @Override
+    void close();
+}

@@ -1,0 +1,359 @@
+package io.switchboard.transport.mina;
+
+import io.switchboard.tls.TlsContexts;
+import io.switchboard.transport.Connection;
+import io.switchboard.transport.ConnectionGate;
+import io.switchboard.transport.ConnectionHandler;
+import io.switchboard.transport.TlsInfo;
+import io.switchboard.xml.Ns;
+import io.switchboard.xml.StreamHeader;
+import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlLimits;
+import io.switchboard.xml.XmlStreamException;
+import io.switchboard.xml.XmlStreamParser;
+import io.switchboard.xml.XmlWriter;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLEngine;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.filterchain.IoFilter.NextFilter;
+import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A MINA session seen as a {@link Connection}, together with its decoder state. The decoder part
+ * ({@link #decode}) runs on the session's I/O thread; {@link #resumeInput} runs on its worker while
+ * reading is suspended; both hold this object's lock.
+ */
+final class MinaConnection implements Connection, XmlStreamParser.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MinaConnection.class);
+    /** Elements queued for the worker before reading is suspended (backpressure). */
+    static final int MAX_QUEUED_ELEMENTS = 256;
+    /** Bytes accepted while the parser is paused; a client waiting for an answer sends none. */
+    private static final int MAX_SIDE_BYTES = 16 * 1024;
+
+    private final IoSession session;
+    private final MinaTransport transport;
+    private final long maxWriteQueue;
+    private final XmlStreamParser parser;
+    private ConnectionHandler handler;
+    private volatile String contentNs = Ns.CLIENT;
+    private volatile TlsInfo tlsInfo;
+    private volatile boolean closing;
+    private volatile boolean gateHeld;
+
+    // Decoder state, guarded by this.
+    private final List<StreamEvent> out = new ArrayList<>();
+    private ByteArrayOutputStream side;
+    private boolean inputFailed;
+    private NextFilter next;
+    private boolean readSuspended;
+    private final AtomicInteger queued = new AtomicInteger();
+
+    MinaConnection(IoSession session, MinaTransport transport, XmlLimits limits, long maxWriteQueue, boolean gateHeld) {
+        this.session = session;
+        this.transport = transport;
+        this.maxWriteQueue = maxWriteQueue;
+        this.parser = new XmlStreamParser(limits, this);
+        this.gateHeld = gateHeld;
+    }
+
+    void setHandler(ConnectionHandler handler) {
+        this.handler = handler;
+    }
+
+    ConnectionHandler handler() {
+        return handler;
+    }
+
+    // ---- decoder side (I/O thread) ----
+
+    synchronized void decode(NextFilter nextFilter, IoBuffer buf) {
+        this.next = nextFilter;
+        int len = buf.remaining();
+        if (inputFailed || len == 0) {
+            return;
+        }
+        byte[] bytes = new byte[len];
+        buf.get(bytes);
+        if (parser.isPaused()) {
+            // Reading was suspended but these bytes were already in flight: keep them for resumeInput.
+            if (side == null) {
+                side = new ByteArrayOutputStream();
+            }
+            if (side.size() + len > MAX_SIDE_BYTES) {
+                fail(new XmlStreamException(XmlStreamException.Condition.POLICY_VIOLATION,
+                        "too much data while the server was negotiating"));
+            } else {
+                side.write(bytes, 0, len);
+            }
+            dispatch();
+            return;
+        }
+        feed(bytes, 0, len);
+        dispatch();
+    }
+
+    private void feed(byte[] bytes, int off, int len) {
+        try {
+            parser.feed(bytes, off, len);
+        } catch (XmlStreamException e) {
+            fail(e);
+        }
+        updateReading();
+    }
+
+    private void fail(XmlStreamException e) {
+        inputFailed = true;
+        out.add(new StreamEvent.Error(e));
+        suspendRead();
+    }
+
+    private void dispatch() {
+        if (out.isEmpty()) {
+            return;
+        }
+        List<StreamEvent> events = new ArrayList<>(out);
+        out.clear();
+        for (StreamEvent ev : events) {
+            if (ev instanceof StreamEvent.Element) {
+                queued.incrementAndGet();
+            }
+            next.messageReceived(session, ev);
+        }
+        updateReading();
+    }
+
+    private void updateReading() {
+        boolean shouldSuspend = inputFailed || parser.isPaused() || queued.get() >= MAX_QUEUED_ELEMENTS;
+        if (shouldSuspend && !readSuspended) {
+            suspendRead();
+        } else if (!shouldSuspend && readSuspended) {
+            readSuspended = false;
+            session.resumeRead();
+        }
+    }
+
+    private void suspendRead() {
+        if (!readSuspended) {
+            readSuspended = true;
+            session.suspendRead();
+        }
+    }
+
+    /** The worker has processed one element. */
+    void elementProcessed() {
+        if (queued.decrementAndGet() == MAX_QUEUED_ELEMENTS / 2) {
+            synchronized (this) {
+                updateReading();
+            }
+        }
+    }
+
+    @Override
+    public void streamOpen(StreamHeader header) {
+        out.add(new StreamEvent.Open(header));
+    }
+
+    @Override
+    public boolean element(XmlElement element) {
+        out.add(new StreamEvent.Element(element));
+        return !handler.pausesInputAfter(element);
+    }
+
+    @Override
+    public void streamClose() {
+        out.add(new StreamEvent.Close());
+    }
+
+    @Override
+    public void whitespace() {
+        // Keepalive: MINA already recorded the read time.
+    }
+
+    // ---- Connection ----
+
+    @Override
+    public long id() {
+        return session.getId();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) session.getRemoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) session.getLocalAddress();
+    }
+
+    @Override
+    public void writeRaw(String text) {
+        write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void write(XmlElement element) {
+        write(XmlWriter.streamBytes(element, contentNs));
+    }
+
+    @Override
+    public void write(byte[] bytes) {
+        if (closing || !session.isConnected()) {
+            return;
+        }
+        session.write(IoBuffer.wrap(bytes));
+        long q = session.getScheduledWriteBytes();
+        if (q > maxWriteQueue) {
+            LOG.info("Disconnecting {}: {} bytes queued and not read by the peer", remoteAddress(), q);
+            abort();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closing) {
+            closing = true;
+            session.closeOnFlush();
+        }
+    }
+
+    @Override
+    public void abort() {
+        closing = true;
+        session.closeNow();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closing && session.isConnected();
+    }
+
+    @Override
+    public TlsInfo tls() {
+        return tlsInfo;
+    }
+
+    void tlsEstablished(TlsContexts tls) {
+        SSLEngine engine = (SSLEngine) session.getAttribute(XmppSslFilter.ENGINE);
+        if (engine != null) {
+            tlsInfo = new MinaTlsInfo(engine, tls);
+        }
+    }
+
+    @Override
+    public void startTls(XmlElement proceed) {
+        TlsContexts tls = transport.tls();
+        if (tls == null) {
+            throw new IllegalStateException("TLS is not configured");
+        }
+        WriteFuture f = session.write(IoBuffer.wrap(XmlWriter.streamBytes(proceed, contentNs)));
+        f.addListener(done -> {
+            if (!f.isWritten()) {
+                abort();
+                return;
+            }
+            synchronized (this) {
+                try {
+                    session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
+                            new XmppSslFilter(tls));
+                } catch (RuntimeException e) {
+                    LOG.warn("Cannot start TLS for {}: {}", remoteAddress(), e.toString());
+                    abort();
+                    return;
+                }
+                boolean injected = side != null && side.size() > 0;
+                side = null;
+                parser.reset();
+                if (injected) {
+                    LOG.info("Closing {}: plaintext data pipelined after <starttls/>", remoteAddress());
+                    abort();
+                    return;
+                }
+                updateReading();
+            }
+        });
+    }
+
+    @Override
+    public void resumeInput(boolean restartStream) {
+        synchronized (this) {
+            if (inputFailed || !parser.isPaused()) {
+                return;
+            }
+            try {
+                parser.resume(restartStream);
+                if (side != null && !parser.isPaused()) {
+                    byte[] more = side.toByteArray();
+                    side = null;
+                    parser.feed(more, 0, more.length);
+                }
+            } catch (XmlStreamException e) {
+                fail(e);
+            }
+            if (next != null) {
+                dispatch();
+            }
+            updateReading();
+        }
+    }
+
+    @Override
+    public synchronized boolean hasPipelinedInput() {
+        return parser.hasLeftover() || (side != null && side.size() > 0);
+    }
+
+    @Override
+    public synchronized void setLimits(XmlLimits limits) {
+        parser.setLimits(limits);
+    }
+
+    /** Called by the stream when negotiation is over: larger parser slices. */
+    synchronized void setNegotiating(boolean negotiating) {
+        parser.setNegotiating(negotiating);
+    }
+
+    @Override
+    public void markAuthenticated() {
+        if (gateHeld) {
+            gateHeld = false;
+            transport.gate().release(remoteAddress().getAddress());
+        }
+        setNegotiating(false);
+    }
+
+    void releaseGate(ConnectionGate gate) {
+        if (gateHeld) {
+            gateHeld = false;
+            gate.release(remoteAddress().getAddress());
+        }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return session.getScheduledWriteBytes();
+    }
+
+    @Override
+    public long lastReadTime() {
+        return session.getLastReadTime();
+    }
+
+    @Override
+    public void setContentNamespace(String ns) {
+        this.contentNs = ns;
+    }
+
+    @Override
+    public String toString() {
+        return "connection " + id() + " from " + session.getRemoteAddress();
+    }
+}

@@ -1,0 +1,119 @@
+package io.switchboard.transport.mina;
+
+import io.switchboard.transport.ConnectionHandler;
+import io.switchboard.transport.ListenerSpec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLException;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.ssl.SslEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Dispatches MINA events to the connection's {@link ConnectionHandler}, on the session's worker. */
+final class MinaHandler extends IoHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MinaHandler.class);
+
+    private final MinaTransport transport;
+    private final ListenerSpec spec;
+
+    MinaHandler(MinaTransport transport, ListenerSpec spec) {
+        this.transport = transport;
+        this.spec = spec;
+    }
+
+    /** Runs on the I/O thread: admission, then the connection and its handler are created. */
+    @Override
+    public void sessionCreated(IoSession session) {
+        InetSocketAddress remote = (InetSocketAddress) session.getRemoteAddress();
+        if (!transport.gate().tryAdmit(remote.getAddress(), spec.maxPreAuthPerIp())) {
+            LOG.warn("Refusing a connection from {}: {} unauthenticated connections from that address already",
+                    remote.getAddress().getHostAddress(), spec.maxPreAuthPerIp());
+            session.setAttribute(GateFilter.REFUSED, Boolean.TRUE);
+            return;
+        }
+        if (spec.idleSeconds() > 0) {
+            session.getConfig().setIdleTime(IdleStatus.READER_IDLE, spec.idleSeconds());
+        }
+        MinaConnection c = new MinaConnection(session, transport, spec.initialLimits(), spec.maxWriteQueueBytes(), true);
+        session.setAttribute(MinaTransport.CONNECTION, c);
+        c.setHandler(spec.handlers().apply(c));
+    }
+
+    @Override
+    public void sessionOpened(IoSession session) {
+        MinaConnection c = MinaTransport.connection(session);
+        if (c != null) {
+            c.handler().onOpen();
+        }
+    }
+
+    @Override
+    public void messageReceived(IoSession session, Object message) {
+        MinaConnection c = MinaTransport.connection(session);
+        if (c == null) {
+            return;
+        }
+        ConnectionHandler h = c.handler();
+        if (message instanceof StreamEvent.Element e) {
+            try {
+                h.onElement(e.element());
+            } finally {
+                c.elementProcessed();
+            }
+        } else if (message instanceof StreamEvent.Open o) {
+            h.onStreamOpen(o.header());
+        } else if (message instanceof StreamEvent.Close) {
+            h.onStreamClose();
+        } else if (message instanceof StreamEvent.Error err) {
+            h.onParseError(err.error());
+        }
+    }
+
+    @Override
+    public void event(IoSession session, FilterEvent event) {
+        MinaConnection c = MinaTransport.connection(session);
+        if (c != null && event == SslEvent.SECURED) {
+            c.tlsEstablished(transport.tls());
+            c.handler().onTlsEstablished();
+        }
+    }
+
+    @Override
+    public void sessionIdle(IoSession session, IdleStatus status) {
+        MinaConnection c = MinaTransport.connection(session);
+        if (c != null) {
+            c.handler().onIdle();
+        }
+    }
+
+    @Override
+    public void sessionClosed(IoSession session) {
+        MinaConnection c = MinaTransport.connection(session);
+        if (c == null) {
+            if (!session.containsAttribute(GateFilter.REFUSED)) {
+                return;
+            }
+            return;
+        }
+        c.releaseGate(transport.gate());
+        c.handler().onClosed();
+    }
+
+    @Override
+    public void exceptionCaught(IoSession session, Throwable cause) {
+        Object remote = session.getRemoteAddress();
+        if (cause instanceof SSLException) {
+            LOG.info("TLS failed with {}: {}", remote, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            LOG.debug("I/O error with {}: {}", remote, cause.toString());
+        } else {
+            LOG.warn("Unexpected error on the connection with {}; closing it", remote, cause);
+        }
+        session.closeNow();
+    }
+}

@@ -1,0 +1,21 @@
+package io.switchboard.transport.mina;
+
+import io.switchboard.xml.StreamHeader;
+import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlStreamException;
+
+/** What the decoder hands from the I/O thread to the session's worker. */
+sealed interface StreamEvent {
+
+    record Open(StreamHeader header) implements StreamEvent {
+    }
+
+    record Element(XmlElement element) implements StreamEvent {
+    }
+
+    record Close() implements StreamEvent {
+    }
+
+    record Error(XmlStreamException error) implements StreamEvent {
+    }
+}
