@@ -7,7 +7,6 @@ import java.security.MessageDigest;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,9 +37,15 @@ public final class TlsContexts {
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+    /** Held so that the level set below sticks (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger BC_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
+
     static {
         // No client-initiated renegotiation with the JDK provider (CVE-2021-32920 class).
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        // BouncyCastle's JSSE logs every handshake at INFO through java.util.logging; failures reach
+        // us as exceptions and are logged by the transport.
+        BC_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private final TlsMaterial material;
@@ -150,9 +155,5 @@ public final class TlsContexts {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static byte[] encoded(X509Certificate c) throws CertificateEncodingException {
-        return c.getEncoded();
     }
 }

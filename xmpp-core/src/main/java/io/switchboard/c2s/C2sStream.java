@@ -1,0 +1,803 @@
+package io.switchboard.c2s;
+
+import io.switchboard.auth.AuthContext;
+import io.switchboard.auth.PlainServer;
+import io.switchboard.auth.SaslFailure;
+import io.switchboard.auth.SaslServer;
+import io.switchboard.auth.SaslStep;
+import io.switchboard.auth.ScramServer;
+import io.switchboard.config.CoreSettings.ResourceConflict;
+import io.switchboard.jid.Jid;
+import io.switchboard.jid.MalformedJidException;
+import io.switchboard.session.ClientSession;
+import io.switchboard.stanza.Iq;
+import io.switchboard.stanza.Presence;
+import io.switchboard.stanza.Stanza;
+import io.switchboard.stanza.StanzaError;
+import io.switchboard.stanza.StanzaException;
+import io.switchboard.stanza.StreamError;
+import io.switchboard.store.ScramHash;
+import io.switchboard.store.StorageException;
+import io.switchboard.transport.Connection;
+import io.switchboard.transport.ConnectionHandler;
+import io.switchboard.transport.TlsInfo;
+import io.switchboard.xml.Ns;
+import io.switchboard.xml.StreamHeader;
+import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlName;
+import io.switchboard.xml.XmlStreamException;
+import io.switchboard.xml.XmlWriter;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client-to-server stream (RFC 6120): header exchange, STARTTLS, SASL, resource binding, then
+ * the bound session itself. Negotiation is a small state machine; each state offers its own
+ * stream features and accepts only its own elements.
+ *
+ * @implNote events arrive one at a time on the connection's worker; they and the delayed SASL
+ *           answers synchronize on this object. {@link #deliver} is called by other sessions'
+ *           workers and only touches the thread-safe connection.
+ */
+public final class C2sStream implements ConnectionHandler, ClientSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(C2sStream.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String RESOURCE_CHARS = "abcdefghijkmnopqrstuvwxyz23456789";
+
+    private enum State {
+        /** Waiting for the stream header. */
+        CONNECTED,
+        /** Header exchanged, not authenticated. */
+        NEGOTIATING,
+        /** Authenticated, waiting for the restart. */
+        AUTHENTICATED,
+        /** Restarted after authentication, resource not bound yet. */
+        BINDING,
+        /** A bound session. */
+        READY,
+        CLOSED
+    }
+
+    private final Connection conn;
+    private final C2sContext ctx;
+    private final Instant started = Instant.now();
+    private final String ip;
+
+    private State state = State.CONNECTED;
+    private boolean headerSent;
+    private String streamId;
+    private SaslServer sasl;
+    private List<String> offeredMechanisms = List.of();
+    private int authFailures;
+    private Jid user;
+    private volatile Jid full;
+    private volatile boolean closed;
+    private ScheduledFuture<?> preAuthTimer;
+    private boolean pingOutstanding;
+
+    private volatile Presence presence;
+    private volatile boolean interested;
+    private final Set<Jid> directed = new HashSet<>();
+
+    public C2sStream(Connection conn, C2sContext ctx) {
+        this.conn = conn;
+        this.ctx = ctx;
+        this.ip = conn.remoteAddress().getAddress().getHostAddress();
+    }
+
+    // ================================================================ connection events
+
+    @Override
+    public synchronized void onOpen() {
+        ctx.streams().add(this);
+        preAuthTimer = ctx.scheduler().schedule(this::preAuthTimeout, ctx.preAuthTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void preAuthTimeout() {
+        if (state != State.READY && state != State.CLOSED) {
+            LOG.info("Closing the connection from {}: not authenticated and bound within {} s", ip,
+                    ctx.preAuthTimeout().toSeconds());
+            streamError(StreamError.of("connection-timeout", "authentication took too long"));
+        }
+    }
+
+    @Override
+    public boolean pausesInputAfter(XmlElement e) {
+        // After these the bytes that follow may have to be read differently (TLS, restart).
+        return e.is(Ns.TLS, "starttls") || e.ns().equals(Ns.SASL);
+    }
+
+    @Override
+    public synchronized void onTlsEstablished() {
+        TlsInfo t = conn.tls();
+        LOG.debug("TLS with {}: {} {}", ip, t == null ? "?" : t.protocol(), t == null ? "" : t.cipherSuite());
+    }
+
+    @Override
+    public synchronized void onStreamOpen(StreamHeader h) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        // Every stream, restarts included, gets a new header and id (RFC 6120 §4.3.3).
+        headerSent = false;
+        streamId = newId();
+        if (!h.name().equals(XmlName.of(Ns.STREAMS, "stream"))) {
+            streamError(StreamError.of("invalid-namespace", "expected <stream:stream>"));
+            return;
+        }
+        if (!Ns.CLIENT.equals(h.contentNs())) {
+            sendHeader(null);
+            streamError(StreamError.of("invalid-namespace", "the content namespace must be jabber:client"));
+            return;
+        }
+        String to = h.attr("to");
+        if (to != null) {
+            String d;
+            try {
+                d = Jid.enforceDomain(to);
+            } catch (MalformedJidException e) {
+                d = null;
+            }
+            if (d == null || !d.equals(ctx.domain())) {
+                sendHeader(null);
+                streamError(StreamError.of("host-unknown", "this server hosts " + ctx.domain()));
+                return;
+            }
+        }
+        String version = h.attr("version");
+        if (version == null || !version.startsWith("1.")) {
+            sendHeader(null);
+            streamError(StreamError.of("unsupported-version", "XMPP 1.0 is required"));
+            return;
+        }
+        String from = h.attr("from");
+        Jid fromJid = from == null ? null : Jid.tryOf(from).orElse(null);
+        sendHeader(fromJid);
+        if (state == State.AUTHENTICATED) {
+            state = State.BINDING;
+            conn.write(features(true));
+        } else {
+            state = State.NEGOTIATING;
+            conn.write(features(false));
+        }
+    }
+
+    @Override
+    public synchronized void onElement(XmlElement e) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        try {
+            switch (state) {
+                case NEGOTIATING -> negotiating(e);
+                case BINDING -> binding(e);
+                case READY -> ready(e);
+                default -> streamError(StreamError.of("not-authorized", null));
+            }
+        } catch (StorageException ex) {
+            LOG.error("Storage failed while handling a stanza from {}: {}", full == null ? ip : full, ex.getMessage());
+            answerError(e, StanzaError.internalServerError("temporary storage failure"));
+        } catch (RuntimeException ex) {
+            LOG.error("Failed to handle an element from {}", full == null ? ip : full, ex);
+            answerError(e, StanzaError.internalServerError(null));
+        }
+    }
+
+    @Override
+    public synchronized void onStreamClose() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        if (headerSent) {
+            conn.writeRaw("</stream:stream>");
+        }
+        conn.close();
+    }
+
+    @Override
+    public synchronized void onParseError(XmlStreamException error) {
+        LOG.info("Closing the stream from {}: {} ({})", full == null ? ip : full, error.condition().element(),
+                error.getMessage());
+        streamError(StreamError.of(error.condition().element(), error.condition() == XmlStreamException.Condition.POLICY_VIOLATION
+                ? error.getMessage() : null));
+    }
+
+    @Override
+    public synchronized void onIdle() {
+        if (state != State.READY || closed) {
+            return;
+        }
+        if (pingOutstanding) {
+            return;
+        }
+        pingOutstanding = true;
+        long readBefore = conn.lastReadTime();
+        String id = ctx.tracker().newId("ping-");
+        Jid me = full;
+        ctx.tracker().expect(me, id, ctx.pingTimeout(), answer -> pingAnswered(answer, readBefore));
+        conn.write(Iq.request(Iq.Type.GET, id, Jid.domain(ctx.domain()), me,
+                XmlElement.empty(Ns.PING, "ping")).element());
+    }
+
+    private synchronized void pingAnswered(Iq answer, long readBefore) {
+        pingOutstanding = false;
+        if (answer == null && conn.lastReadTime() == readBefore && state == State.READY) {
+            LOG.info("Closing the stream of {}: no answer to a ping within {} s", full, ctx.pingTimeout().toSeconds());
+            streamError(StreamError.of("connection-timeout", null));
+        }
+    }
+
+    @Override
+    public void onClosed() {
+        synchronized (this) {
+            boolean wasReady = state == State.READY || full != null;
+            state = State.CLOSED;
+            closed = true;
+            if (preAuthTimer != null) {
+                preAuthTimer.cancel(false);
+            }
+            ctx.streams().remove(this);
+            if (!wasReady) {
+                return;
+            }
+        }
+        boolean removed = ctx.sessions().unbind(this);
+        if (removed) {
+            try {
+                ctx.presence().sessionClosed(this, null);
+            } catch (RuntimeException e) {
+                LOG.warn("Cleaning up the session of {} failed", full, e);
+            }
+            LOG.debug("Session {} ended", full);
+        }
+    }
+
+    // ================================================================ negotiation
+
+    private void negotiating(XmlElement e) {
+        boolean secure = conn.isSecure();
+        if (e.is(Ns.TLS, "starttls")) {
+            if (secure || !ctx.tlsAvailable()) {
+                conn.write(XmlElement.empty(Ns.TLS, "failure"));
+                closeNow();
+                return;
+            }
+            if (conn.hasPipelinedInput()) {
+                // security.md C3: nothing sent after <starttls/> may act after the handshake.
+                LOG.info("Closing the stream from {}: data pipelined after <starttls/>", ip);
+                streamError(StreamError.of("policy-violation", "no data may follow <starttls/> before <proceed/>"));
+                return;
+            }
+            conn.startTls(XmlElement.empty(Ns.TLS, "proceed"));
+            return;
+        }
+        if (ctx.requireTls() && !secure) {
+            // security.md B1, C2: nothing but STARTTLS before TLS; credentials are not evaluated.
+            streamError(StreamError.of("policy-violation", "STARTTLS is required"));
+            return;
+        }
+        if (e.ns().equals(Ns.SASL)) {
+            sasl(e);
+            return;
+        }
+        if (e.is(Ns.CLIENT, "iq")) {
+            preAuthIq(e);
+            return;
+        }
+        if (Stanza.isStanza(e)) {
+            streamError(StreamError.of("not-authorized", "authenticate first"));
+            return;
+        }
+        unsupported(e);
+    }
+
+    private void preAuthIq(XmlElement e) {
+        Iq iq;
+        try {
+            iq = Iq.of(e.withAttr("from", null).withAttr("to", null));
+        } catch (StanzaException ex) {
+            answerError(e, ex.error());
+            return;
+        }
+        XmlElement q = iq.payload();
+        if (q != null && q.ns().equals(Ns.REGISTER) && iq.type().isRequest()) {
+            if (ctx.registration() == null) {
+                answerError(e, StanzaError.notAllowed("registration is closed on this server"));
+                return;
+            }
+            try {
+                conn.write(ctx.registration().handle(iq, ip).withFrom(null).withTo(null).element());
+            } catch (StanzaException ex) {
+                answerError(e, ex.error());
+            }
+            return;
+        }
+        streamError(StreamError.of("not-authorized", "authenticate first"));
+    }
+
+    private void sasl(XmlElement e) {
+        switch (e.local()) {
+            case "auth" -> {
+                String mech = e.attr("mechanism");
+                if (sasl != null) {
+                    saslFailure(SaslFailure.MALFORMED_REQUEST, "an exchange is already in progress", false);
+                    return;
+                }
+                if (mech == null || !offeredMechanisms.contains(mech)) {
+                    saslFailure(SaslFailure.INVALID_MECHANISM, null, false);
+                    return;
+                }
+                byte[] initial;
+                try {
+                    initial = decode(e.text());
+                } catch (IllegalArgumentException ex) {
+                    saslFailure(SaslFailure.INCORRECT_ENCODING, null, false);
+                    return;
+                }
+                sasl = newMechanism(mech);
+                step(sasl.evaluate(initial));
+            }
+            case "response" -> {
+                if (sasl == null) {
+                    saslFailure(SaslFailure.MALFORMED_REQUEST, "no exchange in progress", false);
+                    return;
+                }
+                byte[] data;
+                try {
+                    String t = e.text();
+                    data = t.isEmpty() ? new byte[0] : decode(t);
+                } catch (IllegalArgumentException ex) {
+                    sasl = null;
+                    saslFailure(SaslFailure.INCORRECT_ENCODING, null, false);
+                    return;
+                }
+                step(sasl.evaluate(data));
+            }
+            case "abort" -> {
+                sasl = null;
+                saslFailure(SaslFailure.ABORTED, null, false);
+            }
+            default -> {
+                saslFailure(SaslFailure.MALFORMED_REQUEST, null, false);
+            }
+        }
+    }
+
+    /** Base64 of an {@code <auth/>} or {@code <response/>}: empty means "no data", "=" means empty data. */
+    private static byte[] decode(String text) {
+        String t = text.trim();
+        if (t.isEmpty()) {
+            return null;
+        }
+        if (t.equals("=")) {
+            return new byte[0];
+        }
+        return Base64.getDecoder().decode(t);
+    }
+
+    private SaslServer newMechanism(String mech) {
+        AuthContext ac = new AuthContext(ctx.domain(), conn.tls(), offeredMechanisms.stream().anyMatch(m -> m.endsWith("-PLUS")));
+        return switch (mech) {
+            case "SCRAM-SHA-256-PLUS" -> new ScramServer(ScramHash.SHA_256, true, ac, ctx.credentials());
+            case "SCRAM-SHA-1-PLUS" -> new ScramServer(ScramHash.SHA_1, true, ac, ctx.credentials());
+            case "SCRAM-SHA-256" -> new ScramServer(ScramHash.SHA_256, false, ac, ctx.credentials());
+            case "SCRAM-SHA-1" -> new ScramServer(ScramHash.SHA_1, false, ac, ctx.credentials());
+            case "PLAIN" -> new PlainServer(ac, ctx.credentials());
+            default -> throw new IllegalStateException("unknown mechanism " + mech);
+        };
+    }
+
+    private void step(SaslStep s) {
+        if (s instanceof SaslStep.Challenge c) {
+            conn.write(XmlElement.builder(Ns.SASL, "challenge").text(encode(c.data())).build());
+            conn.resumeInput(false);
+            return;
+        }
+        sasl = null;
+        String account = s instanceof SaslStep.Success ok ? ok.user().toString()
+                : ((SaslStep.Failure) s).attemptedUser() == null ? null : ((SaslStep.Failure) s).attemptedUser().toString();
+        long delay = ctx.throttle().delayMillis(ip, account);
+        if (s instanceof SaslStep.Failure f && f.credentialsChecked()) {
+            ctx.throttle().failed(ip, account);
+        }
+        if (delay <= 0) {
+            finish(s);
+        } else {
+            LOG.info("Delaying the authentication answer to {} by {} ms after repeated failures", ip, delay);
+            ctx.scheduler().schedule(() -> finishLater(s), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void finishLater(SaslStep s) {
+        if (state != State.CLOSED) {
+            finish(s);
+        }
+    }
+
+    private void finish(SaslStep s) {
+        if (s instanceof SaslStep.Success ok) {
+            user = ok.user();
+            state = State.AUTHENTICATED;
+            XmlElement.Builder b = XmlElement.builder(Ns.SASL, "success");
+            if (ok.additionalData() != null) {
+                b.text(Base64.getEncoder().encodeToString(ok.additionalData()));
+            }
+            conn.write(b.build());
+            conn.markAuthenticated();
+            conn.setLimits(ctx.limits());
+            LOG.debug("{} authenticated {} from {}", streamId, user, ip);
+            conn.resumeInput(true);
+        } else if (s instanceof SaslStep.Failure f) {
+            if (f.credentialsChecked()) {
+                LOG.info("Authentication failed for {} from {}", f.attemptedUser(), ip);
+            }
+            saslFailure(f.condition(), f.text(), true);
+        }
+    }
+
+    private void saslFailure(SaslFailure condition, String text, boolean counts) {
+        XmlElement.Builder b = XmlElement.builder(Ns.SASL, "failure").emptyChild(Ns.SASL, condition.element());
+        if (text != null) {
+            b.textChild(Ns.SASL, "text", text);
+        }
+        conn.write(b.build());
+        if (counts && condition != SaslFailure.ABORTED && ++authFailures >= ctx.maxAuthFailures()) {
+            LOG.info("Closing the stream from {}: {} failed authentications", ip, authFailures);
+            streamError(StreamError.of("policy-violation", "too many failed authentication attempts"));
+            return;
+        }
+        conn.resumeInput(false);
+    }
+
+    private static String encode(byte[] data) {
+        return data == null || data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data);
+    }
+
+    // ================================================================ binding
+
+    private void binding(XmlElement e) {
+        if (!e.is(Ns.CLIENT, "iq")) {
+            if (Stanza.isStanza(e)) {
+                streamError(StreamError.of("not-authorized", "bind a resource first"));
+            } else {
+                unsupported(e);
+            }
+            return;
+        }
+        Iq iq;
+        try {
+            iq = Iq.of(e.withAttr("from", null).withAttr("to", null));
+        } catch (StanzaException ex) {
+            answerError(e, ex.error());
+            return;
+        }
+        XmlElement q = iq.payload();
+        if (iq.type() == Iq.Type.SET && q != null && q.is(Ns.BIND, "bind")) {
+            bind(iq, q);
+        } else if (iq.type() == Iq.Type.SET && q != null && q.is(Ns.SESSION, "session")) {
+            conn.write(iq.result().element());
+        } else {
+            streamError(StreamError.of("not-authorized", "bind a resource first"));
+        }
+    }
+
+    private void bind(Iq iq, XmlElement q) {
+        String requested = q.childText(Ns.BIND, "resource");
+        String resource;
+        if (requested == null || requested.isBlank()) {
+            resource = randomResource();
+        } else {
+            try {
+                resource = Jid.enforceResource(requested);
+            } catch (MalformedJidException ex) {
+                answerError(iq.element(), StanzaError.badRequest("invalid resource"));
+                return;
+            }
+        }
+        List<ClientSession> existing = ctx.sessions().of(user);
+        Jid wanted = user.withResource(resource);
+        ClientSession holder = null;
+        for (ClientSession c : existing) {
+            if (c.jid().equals(wanted)) {
+                holder = c;
+            }
+        }
+        if (holder == null && existing.size() >= ctx.maxSessionsPerUser()) {
+            answerError(iq.element(), StanzaError.resourceConstraint("too many sessions for this account"));
+            return;
+        }
+        if (holder != null) {
+            if (ctx.resourceConflict() == ResourceConflict.KICK_OLD) {
+                LOG.info("{} logged in again; closing the older session", wanted);
+                holder.close(StreamError.of("conflict", "replaced by a new session"));
+            } else {
+                resource = resource + "." + randomResource();
+                wanted = user.withResource(resource);
+            }
+        }
+        full = wanted;
+        ClientSession replaced = ctx.sessions().bind(this);
+        if (replaced != null && replaced != this) {
+            replaced.close(StreamError.of("conflict", "replaced by a new session"));
+        }
+        state = State.READY;
+        if (preAuthTimer != null) {
+            preAuthTimer.cancel(false);
+        }
+        conn.write(iq.result(XmlElement.builder(Ns.BIND, "bind").textChild("jid", full.toString()).build()).element());
+        LOG.info("Session {} bound from {} ({})", full, ip, conn.tls() == null ? "plaintext" : conn.tls().protocol());
+    }
+
+    private static String randomResource() {
+        StringBuilder sb = new StringBuilder("sb-");
+        for (int i = 0; i < 10; i++) {
+            sb.append(RESOURCE_CHARS.charAt(RANDOM.nextInt(RESOURCE_CHARS.length())));
+        }
+        return sb.toString();
+    }
+
+    // ================================================================ bound session
+
+    private void ready(XmlElement e) {
+        if (!Stanza.isStanza(e)) {
+            unsupported(e);
+            return;
+        }
+        Stanza s;
+        try {
+            s = Stanza.of(e);
+        } catch (StanzaException ex) {
+            answerError(e, ex.error());
+            return;
+        }
+        if (s instanceof Iq iq && iq.type() == Iq.Type.SET && iq.payload() != null && iq.payload().is(Ns.BIND, "bind")) {
+            answerError(e, StanzaError.notAllowed("a resource is already bound"));
+            return;
+        }
+        if (s instanceof Presence p && p.type() == Presence.Type.INVALID) {
+            answerError(e, StanzaError.badRequest("unknown presence type"));
+            return;
+        }
+        // RFC 6120 §8.1.2.1: the server stamps the sender's full JID, whatever the client claimed.
+        ctx.router().fromClient(this, s.withFrom(full));
+    }
+
+    private void unsupported(XmlElement e) {
+        if (e.is("http://jabber.org/protocol/compress", "compress")) {
+            // security.md A15: compression is never offered nor accepted.
+            conn.write(XmlElement.builder("http://jabber.org/protocol/compress", "failure")
+                    .emptyChild("http://jabber.org/protocol/compress", "unsupported-method").build());
+            return;
+        }
+        streamError(StreamError.of("unsupported-stanza-type", "unexpected element " + e.name()));
+    }
+
+    /** Answers a stanza with an error directly on this connection (never an error to an error). */
+    private void answerError(XmlElement e, StanzaError error) {
+        if ("error".equals(e.attr("type")) || !Stanza.isStanza(e)) {
+            return;
+        }
+        if (e.is(Ns.CLIENT, "iq") && ("result".equals(e.attr("type")))) {
+            return;
+        }
+        XmlElement.Builder b = XmlElement.builder(e.name()).attr("id", e.attr("id")).attr("type", "error");
+        if (full != null) {
+            b.attr("to", full.toString());
+        }
+        for (var n : e.children()) {
+            if (!(n instanceof XmlElement c && c.is(Ns.CLIENT, "error"))) {
+                b.child(n);
+            }
+        }
+        b.child(error.toElement());
+        conn.write(b.build());
+    }
+
+    // ================================================================ output
+
+    private void sendHeader(Jid to) {
+        if (headerSent) {
+            return;
+        }
+        headerSent = true;
+        if (streamId == null) {
+            streamId = newId();
+        }
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='").append(Ns.STREAMS)
+                .append("' id='").append(streamId).append("' from='");
+        XmlWriter.escapeAttr(ctx.domain(), sb);
+        sb.append('\'');
+        if (to != null) {
+            sb.append(" to='");
+            XmlWriter.escapeAttr(to.toString(), sb);
+            sb.append('\'');
+        }
+        sb.append(" version='1.0' xml:lang='en'>");
+        conn.writeRaw(sb.toString());
+    }
+
+    private XmlElement features(boolean authenticated) {
+        XmlElement.Builder f = XmlElement.builder(Ns.STREAMS, "features");
+        if (authenticated) {
+            f.emptyChild(Ns.BIND, "bind");
+            f.child(XmlElement.builder(Ns.SESSION, "session").emptyChild(Ns.SESSION, "optional").build());
+            f.emptyChild(Ns.ROSTER_VER_FEATURE, "ver");
+            f.emptyChild(Ns.PRE_APPROVAL_FEATURE, "sub");
+            f.child(ctx.serverInfo().get().capsElement());
+            f.child(limits(ctx.limits().maxStanzaBytes()));
+            return f.build();
+        }
+        boolean secure = conn.isSecure();
+        if (!secure && ctx.tlsAvailable()) {
+            XmlElement.Builder tls = XmlElement.builder(Ns.TLS, "starttls");
+            if (ctx.requireTls()) {
+                tls.emptyChild(Ns.TLS, "required");
+            }
+            f.child(tls.build());
+            if (ctx.requireTls()) {
+                offeredMechanisms = List.of();
+                return f.build();
+            }
+        }
+        List<String> mechs = new ArrayList<>();
+        TlsInfo tls = conn.tls();
+        List<String> cbTypes = tls == null ? List.of() : tls.channelBindingTypes();
+        if (!cbTypes.isEmpty()) {
+            mechs.add("SCRAM-SHA-256-PLUS");
+            mechs.add("SCRAM-SHA-1-PLUS");
+        }
+        mechs.add("SCRAM-SHA-256");
+        mechs.add("SCRAM-SHA-1");
+        if (secure) {
+            mechs.add("PLAIN");
+        }
+        offeredMechanisms = List.copyOf(mechs);
+        XmlElement.Builder m = XmlElement.builder(Ns.SASL, "mechanisms");
+        for (String s : mechs) {
+            m.textChild(Ns.SASL, "mechanism", s);
+        }
+        f.child(m.build());
+        if (!cbTypes.isEmpty()) {
+            XmlElement.Builder cb = XmlElement.builder(Ns.SASL_CB, "sasl-channel-binding");
+            for (String t : cbTypes) {
+                cb.child(XmlElement.builder(Ns.SASL_CB, "channel-binding").attr("type", t).build());
+            }
+            f.child(cb.build());
+        }
+        if (ctx.registration() != null) {
+            f.emptyChild(Ns.REGISTER_FEATURE, "register");
+        }
+        f.child(limits(ctx.preAuthLimits().maxStanzaBytes()));
+        return f.build();
+    }
+
+    private XmlElement limits(int maxBytes) {
+        return XmlElement.builder(Ns.LIMITS, "limits").textChild("max-bytes", Integer.toString(maxBytes))
+                .textChild("idle-seconds", Long.toString(ctx.pingInterval().plus(ctx.pingTimeout()).toSeconds()))
+                .build();
+    }
+
+    private void streamError(StreamError err) {
+        if (state == State.CLOSED && closed) {
+            return;
+        }
+        sendHeader(null);
+        conn.write(err.toElement());
+        conn.writeRaw("</stream:stream>");
+        state = State.CLOSED;
+        conn.close();
+    }
+
+    private void closeNow() {
+        state = State.CLOSED;
+        conn.writeRaw("</stream:stream>");
+        conn.close();
+    }
+
+    private static String newId() {
+        byte[] b = new byte[15];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    // ================================================================ ClientSession
+
+    @Override
+    public Jid jid() {
+        return full;
+    }
+
+    @Override
+    public long id() {
+        return conn.id();
+    }
+
+    @Override
+    public boolean deliver(Stanza stanza) {
+        if (closed || !conn.isOpen()) {
+            return false;
+        }
+        conn.write(stanza.element());
+        return true;
+    }
+
+    @Override
+    public Presence presence() {
+        return presence;
+    }
+
+    @Override
+    public void setPresence(Presence p) {
+        this.presence = p;
+    }
+
+    @Override
+    public boolean isInterested() {
+        return interested;
+    }
+
+    @Override
+    public void setInterested() {
+        interested = true;
+    }
+
+    @Override
+    public Set<Jid> directedPresence() {
+        return directed;
+    }
+
+    @Override
+    public void close(StreamError error) {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (error == null) {
+                state = State.CLOSED;
+                conn.writeRaw("</stream:stream>");
+                conn.close();
+            } else {
+                streamError(error);
+            }
+        }
+    }
+
+    @Override
+    public String remoteAddress() {
+        return ip;
+    }
+
+    @Override
+    public boolean isSecure() {
+        return conn.isSecure();
+    }
+
+    @Override
+    public Instant started() {
+        return started;
+    }
+
+    /** For status and admin: bound JID or the peer address. */
+    @Override
+    public String toString() {
+        return "c2s " + (full != null ? full : ip);
+    }
+
+    Duration age() {
+        return Duration.between(started, Instant.now());
+    }
+}

@@ -1,0 +1,19 @@
+package io.switchboard.routing;
+
+import io.switchboard.stanza.Stanza;
+
+/**
+ * A service on its own domain (for instance {@code conference.example.org}) that receives every
+ * stanza addressed to that domain or its JIDs.
+ */
+public interface Component {
+
+    /** The component's domain. */
+    String domain();
+
+    /**
+     * Takes a stanza addressed to this component. Called on the sender's worker; must not block for
+     * long (hand work to the component's own executor).
+     */
+    void receive(Stanza stanza);
+}

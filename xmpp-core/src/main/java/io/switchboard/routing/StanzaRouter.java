@@ -1,0 +1,301 @@
+package io.switchboard.routing;
+
+import io.switchboard.cluster.Route;
+import io.switchboard.cluster.SessionDirectory;
+import io.switchboard.handler.HandlerRegistry;
+import io.switchboard.handler.IqHandler;
+import io.switchboard.handler.IqKey;
+import io.switchboard.handler.IqRequest;
+import io.switchboard.jid.Jid;
+import io.switchboard.session.ClientSession;
+import io.switchboard.session.LocalSessions;
+import io.switchboard.stanza.Iq;
+import io.switchboard.stanza.Message;
+import io.switchboard.stanza.Presence;
+import io.switchboard.stanza.Stanza;
+import io.switchboard.stanza.StanzaError;
+import io.switchboard.stanza.StanzaException;
+import io.switchboard.store.StorageException;
+import io.switchboard.store.UserStore;
+import io.switchboard.xml.XmlElement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides where every stanza goes: the server itself, a local account (RFC 6121 §8.5 through
+ * {@link RoutingPolicy}), a component domain, or a remote domain. Runs on the sending session's
+ * worker, so one sender's stanzas are routed in order.
+ *
+ * @implNote thread-safe. Wired in two steps: construct, then {@link #setPresence} and
+ *           {@link #setOffline} (the presence and offline services themselves route through this
+ *           router).
+ */
+public final class StanzaRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StanzaRouter.class);
+
+    private final String domain;
+    private final LocalSessions sessions;
+    private final SessionDirectory directory;
+    private final HandlerRegistry handlers;
+    private final UserStore users;
+    private final IqTracker tracker;
+    private final UserLocks locks;
+    private final Map<String, Component> components = new ConcurrentHashMap<>();
+    private volatile PresenceRouting presence;
+    private volatile OfflineRouting offline;
+    private volatile RemoteRoute remote;
+
+    public StanzaRouter(String domain, LocalSessions sessions, SessionDirectory directory, HandlerRegistry handlers,
+                        UserStore users, IqTracker tracker, UserLocks locks) {
+        this.domain = domain;
+        this.sessions = sessions;
+        this.directory = directory;
+        this.handlers = handlers;
+        this.users = users;
+        this.tracker = tracker;
+        this.locks = locks;
+    }
+
+    public void setPresence(PresenceRouting presence) {
+        this.presence = presence;
+    }
+
+    public void setOffline(OfflineRouting offline) {
+        this.offline = offline;
+    }
+
+    public void setRemote(RemoteRoute remote) {
+        this.remote = remote;
+    }
+
+    public void addComponent(Component c) {
+        if (components.putIfAbsent(c.domain(), c) != null) {
+            throw new IllegalStateException("two components for " + c.domain());
+        }
+    }
+
+    public String domain() {
+        return domain;
+    }
+
+    public boolean isLocalDomain(String d) {
+        return domain.equals(d);
+    }
+
+    public HandlerRegistry handlers() {
+        return handlers;
+    }
+
+    public IqTracker tracker() {
+        return tracker;
+    }
+
+    /**
+     * A stanza from a local client, {@code from} already stamped with the session's full JID
+     * (RFC 6120 §8.1.2.1).
+     */
+    public void fromClient(ClientSession session, Stanza stanza) {
+        if (stanza instanceof Presence p) {
+            presence.fromClient(session, p);
+        } else if (stanza.to() == null) {
+            // RFC 6120 §10.3: no 'to' means the sender's own account.
+            if (stanza instanceof Iq iq) {
+                if (iq.type().isRequest()) {
+                    handleIq(iq, session, session.jid().bare());
+                }
+            } else {
+                route(stanza.withTo(session.jid().bare()), session);
+            }
+        } else {
+            route(stanza, session);
+        }
+    }
+
+    /** Routes a stanza whose {@code from} is trustworthy. */
+    public void route(Stanza stanza) {
+        route(stanza, null);
+    }
+
+    private void route(Stanza stanza, ClientSession origin) {
+        Jid to = stanza.to();
+        if (to == null) {
+            LOG.debug("Dropping a stanza without 'to': {}", stanza);
+            return;
+        }
+        if (isLocalDomain(to.domain())) {
+            if (to.hasLocal()) {
+                toLocalAccount(stanza, origin);
+            } else {
+                toServer(stanza, origin);
+            }
+            return;
+        }
+        Component c = components.get(to.domain());
+        if (c != null) {
+            c.receive(stanza);
+            return;
+        }
+        RemoteRoute r = remote;
+        if (r != null) {
+            r.send(stanza);
+        } else {
+            bounce(stanza, StanzaError.remoteServerNotFound("this server does not federate with " + to.domain()));
+        }
+    }
+
+    private void toServer(Stanza stanza, ClientSession origin) {
+        Jid to = stanza.to();
+        if (stanza instanceof Iq iq) {
+            if (iq.type().isRequest()) {
+                if (to.hasResource()) {
+                    bounce(iq, StanzaError.serviceUnavailable(null));
+                } else {
+                    handleIq(iq, origin, to);
+                }
+            } else {
+                tracker.complete(iq);
+            }
+        } else if (stanza instanceof Message m) {
+            if (m.hasBody() && m.type() != Message.Type.HEADLINE) {
+                bounce(m, StanzaError.serviceUnavailable("the server does not take messages"));
+            }
+        }
+        // Presence to the server itself: nothing to do.
+    }
+
+    private void toLocalAccount(Stanza stanza, ClientSession origin) {
+        if (stanza instanceof Message m) {
+            deliverMessage(m);
+        } else if (stanza instanceof Presence p) {
+            presence.toLocalAccount(p);
+        } else if (stanza instanceof Iq iq) {
+            Jid to = iq.to();
+            if (to.isFull()) {
+                if (!deliverTo(to, iq) && iq.type().isRequest()) {
+                    // §8.5.3.2.1: no such resource.
+                    bounce(iq, StanzaError.serviceUnavailable(null));
+                }
+            } else if (iq.type().isRequest()) {
+                Jid bare = to.bare();
+                boolean own = iq.from() != null && iq.from().sameBare(bare);
+                if (!own && !accountExists(bare)) {
+                    bounce(iq, StanzaError.serviceUnavailable(null));
+                } else {
+                    handleIq(iq, origin, bare);
+                }
+            }
+        }
+    }
+
+    /** Delivers a message to a local account, or stores it, or bounces it (RFC 6121 §8.5). */
+    public void deliverMessage(Message m) {
+        Jid bare = m.to().bare();
+        List<Route> routes = directory.routes(bare);
+        boolean exists = !routes.isEmpty() || accountExists(bare);
+        MessageDecision d = RoutingPolicy.message(m.type(), m.to(), routes, exists);
+        if (d instanceof MessageDecision.Deliver deliver) {
+            boolean any = false;
+            for (Jid full : deliver.resources()) {
+                any |= deliverTo(full, m);
+            }
+            if (!any) {
+                // Every target closed between the lookup and the write.
+                fallBack(m, bare);
+            }
+        } else if (d instanceof MessageDecision.StoreOffline) {
+            fallBack(m, bare);
+        } else if (d instanceof MessageDecision.Bounce b) {
+            bounce(m, b.error());
+        }
+    }
+
+    /** Under the account's lock: deliver if a resource became available meanwhile, else store. */
+    private void fallBack(Message m, Jid bare) {
+        locks.run(bare, () -> {
+            Jid target = m.to().isFull() ? bare : m.to();
+            MessageDecision again = RoutingPolicy.message(m.type(), target, directory.routes(bare), true);
+            if (again instanceof MessageDecision.Deliver deliver) {
+                boolean any = false;
+                for (Jid full : deliver.resources()) {
+                    any |= deliverTo(full, m);
+                }
+                if (any) {
+                    return;
+                }
+            }
+            if (m.type() == Message.Type.NORMAL || m.type() == Message.Type.CHAT) {
+                offline.store(m);
+            }
+        });
+    }
+
+    /**
+     * Queues a stanza to one connected resource.
+     *
+     * @return false when that resource is not connected (any more)
+     */
+    public boolean deliverTo(Jid full, Stanza s) {
+        ClientSession cs = sessions.get(full);
+        return cs != null && cs.deliver(s);
+    }
+
+    private boolean accountExists(Jid bare) {
+        if (sessions.isOnline(bare)) {
+            return true;
+        }
+        try {
+            return users.exists(bare);
+        } catch (StorageException e) {
+            LOG.warn("Cannot check whether {} exists: {}", bare, e.getMessage());
+            return false;
+        }
+    }
+
+    private void handleIq(Iq iq, ClientSession origin, Jid target) {
+        XmlElement payload = iq.payload();
+        IqKey key = new IqKey(payload.name(), iq.type());
+        IqHandler h = target.hasLocal() ? handlers.account(key) : handlers.server(key);
+        if (h == null) {
+            bounce(iq, StanzaError.serviceUnavailable(null));
+            return;
+        }
+        try {
+            Iq reply = h.handle(new IqRequest(iq, origin, target));
+            if (reply != null) {
+                reply(origin, reply);
+            }
+        } catch (StanzaException e) {
+            bounce(iq, e.error());
+        } catch (StorageException e) {
+            LOG.error("Storage failed while answering {} from {}: {}", key.payload(), iq.from(), e.getMessage());
+            bounce(iq, StanzaError.internalServerError(null));
+        } catch (RuntimeException e) {
+            LOG.error("Failed to answer {} from {}", key.payload(), iq.from(), e);
+            bounce(iq, StanzaError.internalServerError(null));
+        }
+    }
+
+    /** Sends a reply, straight to the requesting session when it is local. */
+    public void reply(ClientSession origin, Stanza reply) {
+        if (origin != null && origin.jid().equals(reply.to())) {
+            origin.deliver(reply);
+        } else {
+            route(reply);
+        }
+    }
+
+    /** Returns an error to the sender, unless the stanza is itself an error (RFC 6120 §8.3.1). */
+    public void bounce(Stanza s, StanzaError error) {
+        if (s.isError() || s.from() == null) {
+            return;
+        }
+        if (s instanceof Iq iq && !iq.type().isRequest()) {
+            return;
+        }
+        route(s.errorReply(error));
+    }
+}
