@@ -75,7 +75,9 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     private final String ip;
 
     private State state = State.CONNECTED;
-    private boolean headerSent;
+    private volatile boolean headerSent;
+    /** Set once the stream is being closed, by whichever thread closes it. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private String streamId;
     private SaslServer sasl;
     private List<String> offeredMechanisms = List.of();
@@ -117,12 +119,6 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     public boolean pausesInputAfter(XmlElement e) {
         // After these the bytes that follow may have to be read differently (TLS, restart).
         return e.is(Ns.TLS, "starttls") || e.ns().equals(Ns.SASL);
-    }
-
-    @Override
-    public synchronized void onTlsEstablished() {
-        TlsInfo t = conn.tls();
-        LOG.debug("TLS with {}: {} {}", ip, t == null ? "?" : t.protocol(), t == null ? "" : t.cipherSuite());
     }
 
     @Override
@@ -197,14 +193,7 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
 
     @Override
     public synchronized void onStreamClose() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        state = State.CLOSED;
-        if (headerSent) {
-            conn.writeRaw("</stream:stream>");
-        }
-        conn.close();
+        closeNow();
     }
 
     @Override
@@ -692,20 +681,22 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     }
 
     private void streamError(StreamError err) {
-        if (state == State.CLOSED && closed) {
+        state = State.CLOSED;
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         sendHeader(null);
         conn.write(err.toElement());
         conn.writeRaw("</stream:stream>");
-        state = State.CLOSED;
         conn.close();
     }
 
     private void closeNow() {
         state = State.CLOSED;
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        if (closing.compareAndSet(false, true)) {
+            conn.writeRaw("</stream:stream>");
+            conn.close();
+        }
     }
 
     private static String newId() {
@@ -728,7 +719,7 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
 
     @Override
     public boolean deliver(Stanza stanza) {
-        if (closed || !conn.isOpen()) {
+        if (closed || closing.get() || !conn.isOpen()) {
             return false;
         }
         conn.write(stanza.element());
@@ -760,20 +751,22 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
         return directed;
     }
 
+    /**
+     * Closes from any thread without taking this stream's lock (other sessions and the server call
+     * it while holding their own locks). The worker notices through the connection's close.
+     */
     @Override
     public void close(StreamError error) {
-        synchronized (this) {
-            if (state == State.CLOSED) {
-                return;
-            }
-            if (error == null) {
-                state = State.CLOSED;
-                conn.writeRaw("</stream:stream>");
-                conn.close();
-            } else {
-                streamError(error);
-            }
+        if (!closing.compareAndSet(false, true)) {
+            return;
         }
+        if (error != null && headerSent) {
+            conn.write(error.toElement());
+        }
+        if (headerSent) {
+            conn.writeRaw("</stream:stream>");
+        }
+        conn.close();
     }
 
     @Override

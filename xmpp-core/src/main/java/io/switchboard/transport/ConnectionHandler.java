@@ -24,8 +24,6 @@ public interface ConnectionHandler {
     /** The input cannot be parsed; the connection must be closed with this stream error. */
     void onParseError(XmlStreamException error);
 
-    void onTlsEstablished();
-
     /** No input for the configured idle time. */
     void onIdle();
 

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLEngine;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilter.NextFilter;
-import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.future.DefaultWriteFuture;
+import org.apache.mina.core.service.IoProcessor;
+import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +86,8 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         byte[] bytes = new byte[len];
         buf.get(bytes);
         if (parser.isPaused()) {
-            // Reading was suspended but these bytes were already in flight: keep them for resumeInput.
+            // The peer sent more while its last element is being handled (a well-behaved client waits
+            // for the answer): keep the bytes for resumeInput, within a small bound.
             if (side == null) {
                 side = new ByteArrayOutputStream();
             }
@@ -131,13 +134,32 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         updateReading();
     }
 
+    /**
+     * Reading stops after a parse failure and while too many elements wait for the worker
+     * (backpressure). A paused parser does not stop reading: what arrives meanwhile is kept aside,
+     * because MINA applies a read resumption made from a worker thread only at the I/O thread's next
+     * select.
+     */
     private void updateReading() {
-        boolean shouldSuspend = inputFailed || parser.isPaused() || queued.get() >= MAX_QUEUED_ELEMENTS;
+        boolean shouldSuspend = inputFailed || queued.get() >= MAX_QUEUED_ELEMENTS;
         if (shouldSuspend && !readSuspended) {
             suspendRead();
         } else if (!shouldSuspend && readSuspended) {
             readSuspended = false;
             session.resumeRead();
+            wakeUp();
+        }
+    }
+
+    /**
+     * MINA applies a read-interest change made from another thread only at the I/O thread's next
+     * select, which may sleep up to a second; scheduling a (possibly empty) flush wakes it now.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void wakeUp() {
+        if (session instanceof AbstractIoSession s) {
+            IoProcessor p = s.getProcessor();
+            p.flush(s);
         }
     }
 
@@ -249,38 +271,38 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         }
     }
 
+    /**
+     * Installs TLS first, then writes {@code <proceed/>} past it in plaintext (MINA 2.2's
+     * {@code DisableEncryptWriteRequest}), all under the decoder's lock: every byte the peer sends
+     * after this point goes through TLS, and anything it sent before (kept aside while the parser
+     * was paused) is an injection attempt that closes the connection.
+     */
     @Override
     public void startTls(XmlElement proceed) {
         TlsContexts tls = transport.tls();
         if (tls == null) {
             throw new IllegalStateException("TLS is not configured");
         }
-        WriteFuture f = session.write(IoBuffer.wrap(XmlWriter.streamBytes(proceed, contentNs)));
-        f.addListener(done -> {
-            if (!f.isWritten()) {
+        synchronized (this) {
+            if (side != null && side.size() > 0) {
+                LOG.info("Closing {}: plaintext data pipelined after <starttls/>", remoteAddress());
                 abort();
                 return;
             }
-            synchronized (this) {
-                try {
-                    session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
-                            new XmppSslFilter(tls));
-                } catch (RuntimeException e) {
-                    LOG.warn("Cannot start TLS for {}: {}", remoteAddress(), e.toString());
-                    abort();
-                    return;
-                }
-                boolean injected = side != null && side.size() > 0;
-                side = null;
-                parser.reset();
-                if (injected) {
-                    LOG.info("Closing {}: plaintext data pipelined after <starttls/>", remoteAddress());
-                    abort();
-                    return;
-                }
-                updateReading();
+            try {
+                session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
+                        new XmppSslFilter(tls));
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot start TLS for {}: {}", remoteAddress(), e.toString());
+                abort();
+                return;
             }
-        });
+            side = null;
+            parser.reset();
+            IoBuffer buf = IoBuffer.wrap(XmlWriter.streamBytes(proceed, contentNs));
+            session.getFilterChain().fireFilterWrite(new PlaintextWrite(buf, new DefaultWriteFuture(session)));
+            updateReading();
+        }
     }
 
     @Override

@@ -74,12 +74,15 @@ final class MinaHandler extends IoHandlerAdapter {
         }
     }
 
+    /**
+     * Runs on the I/O thread inside MINA's TLS handler lock: only records the TLS state, never calls
+     * into the stream (which may hold its own lock while writing, which takes the TLS lock).
+     */
     @Override
     public void event(IoSession session, FilterEvent event) {
         MinaConnection c = MinaTransport.connection(session);
         if (c != null && event == SslEvent.SECURED) {
             c.tlsEstablished(transport.tls());
-            c.handler().onTlsEstablished();
         }
     }
 
