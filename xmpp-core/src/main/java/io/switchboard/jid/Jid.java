@@ -143,6 +143,10 @@ public final class Jid implements Comparable<Jid> {
         } catch (IllegalArgumentException e) {
             throw new MalformedJidException("invalid resourcepart: " + e.getMessage(), e);
         }
+        if (out.charAt(0) == ' ') {
+            // RFC 7622 §3.5.2 lists a leading space in the resourcepart among its invalid examples.
+            throw new MalformedJidException("a resourcepart cannot start with a space");
+        }
         checkLength(out, "resourcepart");
         return out;
     }

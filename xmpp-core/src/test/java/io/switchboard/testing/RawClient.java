@@ -57,6 +57,7 @@ public final class RawClient implements AutoCloseable {
     public static RawClient connect(int port) throws IOException {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
         s.setSoTimeout(0);
+        s.setTcpNoDelay(true);
         return new RawClient(s);
     }
 
