@@ -184,10 +184,19 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
             }
         } catch (StorageException ex) {
             LOG.error("Storage failed while handling a stanza from {}: {}", full == null ? ip : full, ex.getMessage());
-            answerError(e, StanzaError.internalServerError("temporary storage failure"));
+            failed(e, "temporary storage failure");
         } catch (RuntimeException ex) {
             LOG.error("Failed to handle an element from {}", full == null ? ip : full, ex);
-            answerError(e, StanzaError.internalServerError(null));
+            failed(e, null);
+        }
+    }
+
+    /** An internal failure: a stanza gets an error; a negotiation element ends the stream (it cannot go on). */
+    private void failed(XmlElement e, String text) {
+        if (Stanza.isStanza(e)) {
+            answerError(e, StanzaError.internalServerError(text));
+        } else {
+            streamError(StreamError.of("internal-server-error", text));
         }
     }
 

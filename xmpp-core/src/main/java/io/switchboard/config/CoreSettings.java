@@ -12,9 +12,6 @@ public final class CoreSettings {
     /** Where accounts, rosters and messages are kept. */
     public enum StorageMode { POSTGRES, MEMORY }
 
-    /** Which TLS implementation serves client and server connections. */
-    public enum TlsProvider { BOUNCYCASTLE, JDK }
-
     public static final Setting<String> DOMAIN = Setting.string("domain", "localhost",
             "The XMPP domain this server hosts (the part after @ in user addresses).");
     public static final Setting<String> DATA_DIR = Setting.string("data-dir", "./data",
@@ -58,9 +55,6 @@ public final class CoreSettings {
                     + " first start and reused after.");
     public static final Setting<String> TLS_PRIVATE_KEY = Setting.string("tls.private-key", "",
             "PEM private key (PKCS#8) for tls.certificate.");
-    public static final Setting<TlsProvider> TLS_PROVIDER = Setting.choice("tls.provider", TlsProvider.class,
-            TlsProvider.BOUNCYCASTLE, "bouncycastle (adds the tls-exporter channel binding for SCRAM-PLUS on TLS 1.3)"
-                    + " or jdk (the JDK's own TLS; tls-server-end-point binding only).");
 
     public static final Setting<DataSize> C2S_MAX_STANZA = Setting.size("c2s.max-stanza-size",
             new DataSize(256 * 1024), "Largest stanza an authenticated client may send.");
@@ -118,7 +112,7 @@ public final class CoreSettings {
         return List.of(DOMAIN, DATA_DIR, BIND_ADDRESS, C2S_PORT, C2S_TLS_PORT, S2S_PORT, HTTP_PORT, ADMIN_PORT,
                 C2S_REQUIRE_TLS, REGISTRATION_OPEN, REGISTRATION_PER_IP_PER_HOUR,
                 STORAGE_MODE, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE,
-                TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_PROVIDER,
+                TLS_CERTIFICATE, TLS_PRIVATE_KEY,
                 C2S_MAX_STANZA, C2S_PRE_AUTH_MAX_STANZA, C2S_PRE_AUTH_TIMEOUT, C2S_PING_INTERVAL, C2S_PING_TIMEOUT,
                 C2S_MAX_CONNECTIONS_PER_IP, C2S_MAX_SESSIONS_PER_USER, C2S_RESOURCE_CONFLICT, C2S_MAX_WRITE_QUEUE,
                 AUTH_SCRAM_ITERATIONS, AUTH_MAX_FAILURES_PER_STREAM, AUTH_FAILURES_BEFORE_DELAY, AUTH_MAX_DELAY,

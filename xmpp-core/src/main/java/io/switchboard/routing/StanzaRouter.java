@@ -1,5 +1,7 @@
 package io.switchboard.routing;
 
+import io.switchboard.cluster.NodeId;
+import io.switchboard.cluster.NodeMessenger;
 import io.switchboard.cluster.Route;
 import io.switchboard.cluster.SessionDirectory;
 import io.switchboard.handler.HandlerRegistry;
@@ -18,6 +20,9 @@ import io.switchboard.stanza.StanzaException;
 import io.switchboard.store.StorageException;
 import io.switchboard.store.UserStore;
 import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlFragments;
+import io.switchboard.xml.XmlWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,20 +49,40 @@ public final class StanzaRouter {
     private final UserStore users;
     private final IqTracker tracker;
     private final UserLocks locks;
+    private final NodeMessenger messenger;
     private final Map<String, Component> components = new ConcurrentHashMap<>();
     private volatile PresenceRouting presence;
     private volatile OfflineRouting offline;
     private volatile RemoteRoute remote;
 
-    public StanzaRouter(String domain, LocalSessions sessions, SessionDirectory directory, HandlerRegistry handlers,
-                        UserStore users, IqTracker tracker, UserLocks locks) {
+    public StanzaRouter(String domain, LocalSessions sessions, SessionDirectory directory, NodeMessenger messenger,
+                        HandlerRegistry handlers, UserStore users, IqTracker tracker, UserLocks locks) {
         this.domain = domain;
         this.sessions = sessions;
         this.directory = directory;
+        this.messenger = messenger;
         this.handlers = handlers;
         this.users = users;
         this.tracker = tracker;
         this.locks = locks;
+        messenger.onReceive(this::fromNode);
+    }
+
+    /** A stanza another node routed to a session of this node. */
+    private void fromNode(NodeId from, byte[] serialized) {
+        Stanza s;
+        try {
+            s = Stanza.of(XmlFragments.parse(new String(serialized, StandardCharsets.UTF_8)));
+        } catch (StanzaException | IllegalArgumentException e) {
+            LOG.warn("Dropping an unreadable stanza from node {}: {}", from, e.getMessage());
+            return;
+        }
+        if (s.to() == null || !s.to().isFull() || !deliverTo(s.to(), s)) {
+            // The session left meanwhile: treat it as arriving here (offline storage, errors).
+            if (s.to() != null && s.to().hasLocal() && s instanceof Message m) {
+                deliverMessage(m.withTo(m.to().bare()));
+            }
+        }
     }
 
     public void setPresence(PresenceRouting presence) {
@@ -240,7 +265,18 @@ public final class StanzaRouter {
      */
     public boolean deliverTo(Jid full, Stanza s) {
         ClientSession cs = sessions.get(full);
-        return cs != null && cs.deliver(s);
+        if (cs != null) {
+            return cs.deliver(s);
+        }
+        // Connected to another node of the cluster?
+        for (Route r : directory.routes(full.bare())) {
+            if (r.full().equals(full) && !r.node().equals(sessions.node())) {
+                Stanza addressed = s.to() != null && s.to().equals(full) ? s : s.withTo(full);
+                messenger.send(r.node(), XmlWriter.toXml(addressed.element()).getBytes(StandardCharsets.UTF_8));
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean accountExists(Jid bare) {

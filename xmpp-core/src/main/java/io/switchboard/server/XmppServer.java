@@ -92,7 +92,7 @@ public final class XmppServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.tls = new TlsContexts(tlsMaterial(config, dataDir), config.get(CoreSettings.TLS_PROVIDER), null);
+        this.tls = new TlsContexts(tlsMaterial(config, dataDir), null);
         this.storage = storageFactory.apply(config);
         boolean ok = false;
         try {
@@ -133,7 +133,7 @@ public final class XmppServer implements AutoCloseable {
             this.info = new ServerInfo(registry, clock.instant());
             infoRef[0] = info;
 
-            this.router = new StanzaRouter(domain, sessions, cluster, registry, storage.users(), tracker, locks);
+            this.router = new StanzaRouter(domain, sessions, cluster, cluster, registry, storage.users(), tracker, locks);
             RosterService rosters = new RosterService(storage.rosters(), sessions, tracker);
             rosterRef[0] = rosters;
             OfflineService offline = new OfflineService(storage.offline(), router, domain,

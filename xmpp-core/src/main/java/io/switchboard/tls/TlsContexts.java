@@ -1,10 +1,8 @@
 package io.switchboard.tls;
 
-import io.switchboard.config.CoreSettings.TlsProvider;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -16,8 +14,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import org.bouncycastle.jsse.BCSSLEngine;
-import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
 /**
  * Server TLS policy (RFC 7590, Mozilla "intermediate"): TLS 1.3 and 1.2 only, AEAD suites with
@@ -37,36 +33,47 @@ public final class TlsContexts {
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-    /** Held so that the level set below sticks (java.util.logging keeps loggers weakly). */
-    private static final java.util.logging.Logger BC_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
+    /**
+     * {@code ExtendedSSLSession.exportKeyingMaterialData} (RFC 5705 exporters), public API since
+     * Java 25. We compile for Java 17, so it is looked up once; on older runtimes it is null and the
+     * tls-exporter binding is not offered.
+     */
+    private static final java.lang.reflect.Method EXPORTER = exporterMethod();
 
     static {
-        // No client-initiated renegotiation with the JDK provider (CVE-2021-32920 class).
+        // No client-initiated renegotiation (CVE-2021-32920 class).
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
-        // BouncyCastle's JSSE logs every handshake at INFO through java.util.logging; failures reach
-        // us as exceptions and are logged by the transport.
-        BC_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    private static java.lang.reflect.Method exporterMethod() {
+        try {
+            return javax.net.ssl.ExtendedSSLSession.class.getMethod("exportKeyingMaterialData", String.class,
+                    byte[].class, int.class);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    /** True when this runtime can compute the tls-exporter channel binding. */
+    public static boolean exporterAvailable() {
+        return EXPORTER != null;
     }
 
     private final TlsMaterial material;
-    private final TlsProvider providerChoice;
     private final SSLContext context;
     private final String[] protocols;
     private final String[] suites;
     private final byte[] serverEndPoint;
 
-    public TlsContexts(TlsMaterial material, TlsProvider providerChoice, TrustManager[] trust) {
+    public TlsContexts(TlsMaterial material, TrustManager[] trust) {
         this.material = material;
-        this.providerChoice = providerChoice;
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry("server", material.key(), new char[0], material.chain().toArray(new Certificate[0]));
-            Provider provider = providerChoice == TlsProvider.BOUNCYCASTLE ? bcjsse() : null;
-            KeyManagerFactory kmf = provider == null ? KeyManagerFactory.getInstance("PKIX")
-                    : KeyManagerFactory.getInstance("PKIX", provider);
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
             kmf.init(ks, new char[0]);
-            context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
+            context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), trust, new SecureRandom());
             SSLEngine probe = context.createSSLEngine();
             protocols = intersect(PROTOCOLS, probe.getSupportedProtocols());
@@ -75,10 +82,6 @@ public final class TlsContexts {
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
         }
-    }
-
-    private static Provider bcjsse() {
-        return new BouncyCastleJsseProvider();
     }
 
     private static String[] intersect(List<String> wanted, String[] supported) {
@@ -111,10 +114,11 @@ public final class TlsContexts {
         return engine;
     }
 
-    /** Channel binding types an engine of this context can provide after its handshake. */
+    /** Channel binding types an engine of this context can provide after its handshake, preferred first. */
     public List<String> channelBindingTypes(SSLEngine engine) {
         List<String> out = new ArrayList<>(2);
-        if (engine instanceof BCSSLEngine && "TLSv1.3".equals(engine.getSession().getProtocol())) {
+        // RFC 9266: tls-exporter is defined for TLS 1.3 (and 1.2 with extended master secret); we offer it on 1.3.
+        if (EXPORTER != null && "TLSv1.3".equals(engine.getSession().getProtocol())) {
             out.add(TLS_EXPORTER);
         }
         out.add(TLS_SERVER_END_POINT);
@@ -126,16 +130,25 @@ public final class TlsContexts {
         if (TLS_SERVER_END_POINT.equals(type)) {
             return serverEndPoint.clone();
         }
-        if (TLS_EXPORTER.equals(type) && engine instanceof BCSSLEngine bc
-                && "TLSv1.3".equals(engine.getSession().getProtocol())) {
-            var conn = bc.getConnection();
-            return conn == null ? null : conn.getChannelBinding(TLS_EXPORTER);
+        if (TLS_EXPORTER.equals(type) && "TLSv1.3".equals(engine.getSession().getProtocol())) {
+            return tlsExporter(engine.getSession());
         }
         return null;
     }
 
-    public TlsProvider provider() {
-        return providerChoice;
+    /**
+     * RFC 9266: the TLS exporter with label EXPORTER-Channel-Binding and no context, 32 bytes; null
+     * when the runtime cannot export keying material (before Java 25).
+     */
+    public static byte[] tlsExporter(javax.net.ssl.SSLSession session) {
+        if (EXPORTER == null || !(session instanceof javax.net.ssl.ExtendedSSLSession)) {
+            return null;
+        }
+        try {
+            return (byte[]) EXPORTER.invoke(session, "EXPORTER-Channel-Binding", null, 32);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

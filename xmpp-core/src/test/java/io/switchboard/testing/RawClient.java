@@ -274,6 +274,10 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    public Socket socket() {
+        return socket;
+    }
+
     public boolean isClosed() {
         return socket.isClosed();
     }

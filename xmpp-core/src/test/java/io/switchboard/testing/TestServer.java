@@ -28,10 +28,12 @@ public final class TestServer implements AutoCloseable {
 
     private final XmppServer server;
     private final Path dataDir;
+    private final boolean ownsDataDir;
 
-    private TestServer(XmppServer server, Path dataDir) {
+    private TestServer(XmppServer server, Path dataDir, boolean ownsDataDir) {
         this.server = server;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
     }
 
     public static TestServer start() throws IOException {
@@ -43,8 +45,8 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> settings, Function<Config, Storage> storage) throws IOException {
-        Path dir = settings.containsKey("data-dir") ? Path.of(settings.get("data-dir"))
-                : Files.createTempDirectory("switchboard-test");
+        boolean own = !settings.containsKey("data-dir");
+        Path dir = own ? Files.createTempDirectory("switchboard-test") : Path.of(settings.get("data-dir"));
         Map<String, String> values = new HashMap<>();
         values.put("domain", DOMAIN);
         values.put("data-dir", dir.toString());
@@ -55,7 +57,7 @@ public final class TestServer implements AutoCloseable {
         values.put("auth.scram-iterations", "4096");
         values.putAll(settings);
         Config config = new ConfigLoader(CoreSettings.all()).load(values);
-        return new TestServer(XmppServer.start(config, storage), dir);
+        return new TestServer(XmppServer.start(config, storage), dir, own);
     }
 
     public XmppServer server() {
@@ -107,5 +109,17 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (ownsDataDir) {
+            deleteTree(dataDir);
+        }
+    }
+
+    /** Deletes a directory tree (test data only). */
+    public static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Best effort: it is a temporary directory.
+        }
     }
 }
