@@ -45,5 +45,8 @@ public record C2sContext(
         ScheduledExecutorService scheduler,
         Supplier<ServerInfo> serverInfo,
         AccountService accounts,
-        C2sStreams streams) {
+        C2sStreams streams,
+        StreamManagement smRegistry,
+        Duration resumeTimeout,
+        int maxUnacked) {
 }

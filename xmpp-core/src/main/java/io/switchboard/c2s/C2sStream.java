@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *           answers synchronize on this object. {@link #deliver} is called by other sessions'
  *           workers and only touches the thread-safe connection.
  */
-public final class C2sStream implements ConnectionHandler, ClientSession {
+public final class C2sStream implements ConnectionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(C2sStream.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -87,10 +87,12 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     private volatile boolean closed;
     private ScheduledFuture<?> preAuthTimer;
     private boolean pingOutstanding;
-
-    private volatile Presence presence;
-    private volatile boolean interested;
-    private final Set<Jid> directed = new HashSet<>();
+    /** The bound session, once there is one. */
+    private volatile C2sSession session;
+    /** The client closed its stream itself: its session is not kept for resumption. */
+    private boolean cleanClose;
+    /** Another stream resumed this one's session. */
+    private volatile boolean superseded;
 
     public C2sStream(Connection conn, C2sContext ctx) {
         this.conn = conn;
@@ -202,6 +204,7 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
 
     @Override
     public synchronized void onStreamClose() {
+        cleanClose = true;
         closeNow();
     }
 
@@ -240,26 +243,26 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
 
     @Override
     public void onClosed() {
+        C2sSession bound;
+        boolean clean;
         synchronized (this) {
-            boolean wasReady = state == State.READY || full != null;
             state = State.CLOSED;
             closed = true;
             if (preAuthTimer != null) {
                 preAuthTimer.cancel(false);
             }
             ctx.streams().remove(this);
-            if (!wasReady) {
-                return;
-            }
+            bound = session;
+            clean = cleanClose;
         }
-        boolean removed = ctx.sessions().unbind(this);
-        if (removed) {
-            try {
-                ctx.presence().sessionClosed(this, null);
-            } catch (RuntimeException e) {
-                LOG.warn("Cleaning up the session of {} failed", full, e);
-            }
-            LOG.debug("Session {} ended", full);
+        if (bound == null || superseded) {
+            return;
+        }
+        if (clean) {
+            // XEP-0198 §5: a cleanly closed stream is not resumable.
+            bound.end(null, true);
+        } else {
+            bound.detach(this);
         }
     }
 
@@ -467,6 +470,14 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     // ================================================================ binding
 
     private void binding(XmlElement e) {
+        if (e.ns().equals(StreamManagement.NS)) {
+            if (e.local().equals("resume")) {
+                resume(e);
+            } else {
+                writeSm(smFailed("unexpected-request"));
+            }
+            return;
+        }
         if (!e.is(Ns.CLIENT, "iq")) {
             if (Stanza.isStanza(e)) {
                 streamError(StreamError.of("not-authorized", "bind a resource first"));
@@ -527,8 +538,10 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
             }
         }
         full = wanted;
-        ClientSession replaced = ctx.sessions().bind(this);
-        if (replaced != null && replaced != this) {
+        C2sSession s = new C2sSession(full, this, ip, conn.isSecure(), ctx);
+        session = s;
+        ClientSession replaced = ctx.sessions().bind(s);
+        if (replaced != null && replaced != s) {
             replaced.close(StreamError.of("conflict", "replaced by a new session"));
         }
         state = State.READY;
@@ -550,10 +563,22 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
     // ================================================================ bound session
 
     private void ready(XmlElement e) {
+        if (e.ns().equals(StreamManagement.NS)) {
+            streamManagement(e);
+            return;
+        }
         if (!Stanza.isStanza(e)) {
             unsupported(e);
             return;
         }
+        try {
+            readyStanza(e);
+        } finally {
+            session.handledInbound();
+        }
+    }
+
+    private void readyStanza(XmlElement e) {
         Stanza s;
         try {
             s = Stanza.of(e);
@@ -570,7 +595,121 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
             return;
         }
         // RFC 6120 §8.1.2.1: the server stamps the sender's full JID, whatever the client claimed.
-        ctx.router().fromClient(this, s.withFrom(full));
+        ctx.router().fromClient(session, s.withFrom(full));
+    }
+
+    // ================================================================ stream management (XEP-0198)
+
+    private void streamManagement(XmlElement e) {
+        switch (e.local()) {
+            case "enable" -> {
+                if (session.smEnabled()) {
+                    writeSm(smFailed("unexpected-request"));
+                    return;
+                }
+                boolean resume = "true".equals(e.attr("resume")) || "1".equals(e.attr("resume"));
+                String id = session.enable(resume);
+                XmlElement.Builder b = XmlElement.builder(StreamManagement.NS, "enabled");
+                if (id != null) {
+                    b.attr("id", id).attr("resume", "true").attr("max", Long.toString(ctx.resumeTimeout().toSeconds()));
+                }
+                writeSm(b.build());
+            }
+            case "r" -> {
+                if (session.smEnabled()) {
+                    writeSm(XmlElement.builder(StreamManagement.NS, "a")
+                            .attr("h", Long.toString(session.inboundHandled())).build());
+                }
+            }
+            case "a" -> {
+                if (!session.smEnabled()) {
+                    return;
+                }
+                long h = parseH(e.attr("h"));
+                String problem = h < 0 ? "h is not a number" : session.acknowledge(h);
+                if (problem != null) {
+                    LOG.info("Closing the stream of {}: bad acknowledgement ({})", full, problem);
+                    streamError(StreamError.of("undefined-condition", problem));
+                }
+            }
+            case "resume" -> writeSm(smFailed("unexpected-request"));
+            default -> unsupported(e);
+        }
+    }
+
+    /** {@code <resume/>} after authentication (XEP-0198 §5): only a session of this same account. */
+    private void resume(XmlElement e) {
+        C2sSession old = ctx.smRegistry().find(e.attr("previd"));
+        long h = parseH(e.attr("h"));
+        if (old == null || !old.jid().bare().equals(user) || old.isEnded()) {
+            // security.md B9: someone else's id looks exactly like an unknown one, and changes nothing.
+            writeSm(smFailed("item-not-found"));
+            return;
+        }
+        if (h < 0) {
+            writeSm(smFailed("bad-request"));
+            return;
+        }
+        long handled = old.resume(this, h);
+        if (handled < 0) {
+            writeSm(smFailed("unexpected-request"));
+            old.end(StreamError.of("undefined-condition", "impossible acknowledgement on resumption"), false);
+            return;
+        }
+        session = old;
+        full = old.jid();
+        state = State.READY;
+        if (preAuthTimer != null) {
+            preAuthTimer.cancel(false);
+        }
+        writeSm(XmlElement.builder(StreamManagement.NS, "resumed").attr("previd", e.attr("previd"))
+                .attr("h", Long.toString(handled)).build());
+        old.retransmit();
+        LOG.info("Session {} resumed from {}", full, ip);
+    }
+
+    private static long parseH(String h) {
+        if (h == null) {
+            return -1;
+        }
+        try {
+            long v = Long.parseLong(h.trim());
+            return v < 0 || v >= (1L << 32) ? -1 : v;
+        } catch (NumberFormatException ex) {
+            return -1;
+        }
+    }
+
+    private static XmlElement smFailed(String condition) {
+        return XmlElement.builder(StreamManagement.NS, "failed").emptyChild(Ns.STANZA_ERRORS, condition).build();
+    }
+
+    /** Writes a stanza of the bound session; false when the connection is closing. */
+    boolean writeStanza(Stanza s) {
+        if (closed || closing.get() || !conn.isOpen()) {
+            return false;
+        }
+        conn.write(s.element());
+        return true;
+    }
+
+    /** Writes a stream-management element (ack requests come from other threads). */
+    void writeSm(XmlElement e) {
+        if (!closed && !closing.get()) {
+            conn.write(e);
+        }
+    }
+
+    /** Another stream resumed our session: close this connection without ending the session. */
+    void supersede() {
+        superseded = true;
+        close(StreamError.of("conflict", "the session was resumed on another connection"));
+    }
+
+    /** The session ended (conflict, deletion, shutdown, expiry): close this stream with that error. */
+    void sessionEnded(StreamError error) {
+        superseded = true;
+        close(error);
     }
 
     private void unsupported(XmlElement e) {
@@ -635,6 +774,7 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
             f.child(XmlElement.builder(Ns.SESSION, "session").emptyChild(Ns.SESSION, "optional").build());
             f.emptyChild(Ns.ROSTER_VER_FEATURE, "ver");
             f.emptyChild(Ns.PRE_APPROVAL_FEATURE, "sub");
+            f.emptyChild(StreamManagement.NS, "sm");
             f.child(ctx.serverInfo().get().capsElement());
             f.child(limits(ctx.limits().maxStanzaBytes()));
             return f.build();
@@ -691,6 +831,11 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
 
     private void streamError(StreamError err) {
         state = State.CLOSED;
+        // A stream error ends the session; only a connection that died (or stopped answering pings)
+        // leaves it waiting for a resumption.
+        if (!"connection-timeout".equals(err.condition())) {
+            cleanClose = true;
+        }
         if (!closing.compareAndSet(false, true)) {
             return;
         }
@@ -714,57 +859,12 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    // ================================================================ ClientSession
-
-    @Override
-    public Jid jid() {
-        return full;
-    }
-
-    @Override
-    public long id() {
-        return conn.id();
-    }
-
-    @Override
-    public boolean deliver(Stanza stanza) {
-        if (closed || closing.get() || !conn.isOpen()) {
-            return false;
-        }
-        conn.write(stanza.element());
-        return true;
-    }
-
-    @Override
-    public Presence presence() {
-        return presence;
-    }
-
-    @Override
-    public void setPresence(Presence p) {
-        this.presence = p;
-    }
-
-    @Override
-    public boolean isInterested() {
-        return interested;
-    }
-
-    @Override
-    public void setInterested() {
-        interested = true;
-    }
-
-    @Override
-    public Set<Jid> directedPresence() {
-        return directed;
-    }
+    // ================================================================ closing from outside
 
     /**
-     * Closes from any thread without taking this stream's lock (other sessions and the server call
-     * it while holding their own locks). The worker notices through the connection's close.
+     * Closes from any thread without taking this stream's lock (sessions and the server call it while
+     * holding their own locks). The worker notices through the connection's close.
      */
-    @Override
     public void close(StreamError error) {
         if (!closing.compareAndSet(false, true)) {
             return;
@@ -778,19 +878,13 @@ public final class C2sStream implements ConnectionHandler, ClientSession {
         conn.close();
     }
 
-    @Override
-    public String remoteAddress() {
-        return ip;
-    }
-
-    @Override
-    public boolean isSecure() {
-        return conn.isSecure();
-    }
-
-    @Override
-    public Instant started() {
-        return started;
+    /** Server shutdown: the session (if any) ends, not resumable, with this error. */
+    public void shutdown(StreamError error) {
+        C2sSession s = session;
+        if (s != null) {
+            s.end(error, false);
+        }
+        close(error);
     }
 
     /** For status and admin: bound JID or the peer address. */

@@ -75,6 +75,12 @@ public final class CoreSettings {
             ResourceConflict.class, ResourceConflict.KICK_OLD,
             "A second session binding the same resource: kick-old disconnects the old one with <conflict/>,"
                     + " refuse-new gives the new one a server-generated resource instead.");
+    public static final Setting<Duration> C2S_RESUME_TIMEOUT = Setting.duration("c2s.resume-timeout",
+            Duration.ofMinutes(5), "How long a session with stream management (XEP-0198) waits for its client to resume"
+                    + " after the connection dropped; its stanzas are kept meanwhile.");
+    public static final Setting<Integer> C2S_MAX_UNACKED = Setting.integer("c2s.max-unacked-stanzas", 1000, 10,
+            100_000, "Stanzas a client may leave unacknowledged (XEP-0198) before its session is ended and they are"
+                    + " redelivered (other resources or offline storage).");
     public static final Setting<DataSize> C2S_MAX_WRITE_QUEUE = Setting.size("c2s.max-write-queue",
             new DataSize(4 * 1024 * 1024), "Bytes queued for a client that does not read before it is disconnected.");
 
@@ -114,7 +120,8 @@ public final class CoreSettings {
                 STORAGE_MODE, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE,
                 TLS_CERTIFICATE, TLS_PRIVATE_KEY,
                 C2S_MAX_STANZA, C2S_PRE_AUTH_MAX_STANZA, C2S_PRE_AUTH_TIMEOUT, C2S_PING_INTERVAL, C2S_PING_TIMEOUT,
-                C2S_MAX_CONNECTIONS_PER_IP, C2S_MAX_SESSIONS_PER_USER, C2S_RESOURCE_CONFLICT, C2S_MAX_WRITE_QUEUE,
+                C2S_MAX_CONNECTIONS_PER_IP, C2S_MAX_SESSIONS_PER_USER, C2S_RESOURCE_CONFLICT, C2S_RESUME_TIMEOUT, C2S_MAX_UNACKED,
+                C2S_MAX_WRITE_QUEUE,
                 AUTH_SCRAM_ITERATIONS, AUTH_MAX_FAILURES_PER_STREAM, AUTH_FAILURES_BEFORE_DELAY, AUTH_MAX_DELAY,
                 OFFLINE_QUOTA, OFFLINE_MAX_BYTES, ROSTER_MAX_ITEMS, ROSTER_MAX_PENDING, PRIVATE_MAX_BYTES,
                 VERSION_SHOW_OS, WORKER_THREADS, IO_THREADS);

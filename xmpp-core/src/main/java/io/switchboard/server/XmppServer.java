@@ -7,6 +7,7 @@ import io.switchboard.c2s.C2sContext;
 import io.switchboard.c2s.C2sStream;
 import io.switchboard.c2s.C2sStreams;
 import io.switchboard.c2s.Registration;
+import io.switchboard.c2s.StreamManagement;
 import io.switchboard.cluster.NodeId;
 import io.switchboard.cluster.local.LocalCluster;
 import io.switchboard.config.Config;
@@ -72,6 +73,7 @@ public final class XmppServer implements AutoCloseable {
     private final MinaTransport transport;
     private final LocalSessions sessions;
     private final C2sStreams streams = new C2sStreams();
+    private final StreamManagement streamManagement = new StreamManagement();
     private final AccountService accounts;
     private final StanzaRouter router;
     private final ServerInfo info;
@@ -165,7 +167,8 @@ public final class XmppServer implements AutoCloseable {
                     new CredentialSource(storage.users(), secret, config.get(CoreSettings.AUTH_SCRAM_ITERATIONS)),
                     new AuthThrottle(config.get(CoreSettings.AUTH_FAILURES_BEFORE_DELAY), config.get(CoreSettings.AUTH_MAX_DELAY),
                             System::nanoTime),
-                    tracker, scheduler, () -> infoRef[0], accounts, streams);
+                    tracker, scheduler, () -> infoRef[0], accounts, streams, streamManagement,
+                    config.get(CoreSettings.C2S_RESUME_TIMEOUT), config.get(CoreSettings.C2S_MAX_UNACKED));
 
             int workers = config.get(CoreSettings.WORKER_THREADS);
             if (workers == 0) {
@@ -277,8 +280,13 @@ public final class XmppServer implements AutoCloseable {
         List<C2sStream> open = new ArrayList<>(streams.all());
         CountDownLatch latch = new CountDownLatch(1);
         AtomicInteger remaining = new AtomicInteger(open.size());
+        StreamError shutdown = StreamError.of("system-shutdown", "the server is shutting down");
         for (C2sStream s : open) {
-            s.close(StreamError.of("system-shutdown", "the server is shutting down"));
+            s.shutdown(shutdown);
+        }
+        // Sessions waiting for a resumption end too: their unacknowledged messages go to offline storage.
+        for (var s : streamManagement.detached()) {
+            s.close(shutdown);
         }
         // Give the streams a moment to flush their goodbye (and the sessions their unavailable presence).
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
