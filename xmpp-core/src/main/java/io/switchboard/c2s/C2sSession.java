@@ -282,19 +282,18 @@ public final class C2sSession implements ClientSession {
     }
 
     /**
-     * Moves the session to a new stream: acknowledges {@code h}, then resends what is still
-     * unacknowledged, in order.
+     * Moves the session to a new stream: acknowledges {@code h}, writes {@code <resumed/>} (built by
+     * {@code resumed} from the server's handled count), then resends what is still unacknowledged,
+     * in order. All of it happens under the stream-management lock, so no concurrent delivery can
+     * slip in between the switch and the retransmission (which would duplicate and reorder it).
      *
-     * @return the number of stanzas the server handled from the client, or -1 if {@code h} is impossible
+     * @return false when {@code h} is impossible or the session is gone
      */
-    long resume(C2sStream to, long h) {
+    boolean resume(C2sStream to, long h, java.util.function.LongFunction<XmlElement> resumed) {
         C2sStream old;
         synchronized (sm) {
-            if (ended) {
-                return -1;
-            }
-            if (acknowledge(h) != null) {
-                return -1;
+            if (ended || acknowledge(h) != null) {
+                return false;
             }
             if (expiry != null) {
                 expiry.cancel(false);
@@ -302,30 +301,20 @@ public final class C2sSession implements ClientSession {
             }
             old = stream;
             stream = to;
-            ackRequested = false;
+            to.writeSm(resumed.apply(inboundHandled));
+            for (Stanza s : unacked) {
+                to.writeStanza(s);
+            }
+            ackRequested = !unacked.isEmpty();
+            if (ackRequested) {
+                to.writeSm(XmlElement.empty(StreamManagement.NS, "r"));
+            }
         }
         if (old != null && old != to) {
             // The client reconnected before we noticed the old connection was dead.
             old.supersede();
         }
-        return inboundHandled();
-    }
-
-    /** After {@code <resumed/>} has been written: resend the unacknowledged stanzas on the new stream. */
-    void retransmit() {
-        synchronized (sm) {
-            C2sStream st = stream;
-            if (st == null) {
-                return;
-            }
-            for (Stanza s : unacked) {
-                st.writeStanza(s);
-            }
-            if (!unacked.isEmpty()) {
-                ackRequested = true;
-                st.writeSm(XmlElement.empty(StreamManagement.NS, "r"));
-            }
-        }
+        return true;
     }
 
     // ================================================================ the end

@@ -650,21 +650,23 @@ public final class C2sStream implements ConnectionHandler {
             writeSm(smFailed("bad-request"));
             return;
         }
-        long handled = old.resume(this, h);
-        if (handled < 0) {
+        session = old;
+        full = old.jid();
+        state = State.READY;
+        String previd = e.attr("previd");
+        boolean ok = old.resume(this, h, handled -> XmlElement.builder(StreamManagement.NS, "resumed")
+                .attr("previd", previd).attr("h", Long.toString(handled)).build());
+        if (!ok) {
+            session = null;
+            full = null;
+            state = State.BINDING;
             writeSm(smFailed("unexpected-request"));
             old.end(StreamError.of("undefined-condition", "impossible acknowledgement on resumption"), false);
             return;
         }
-        session = old;
-        full = old.jid();
-        state = State.READY;
         if (preAuthTimer != null) {
             preAuthTimer.cancel(false);
         }
-        writeSm(XmlElement.builder(StreamManagement.NS, "resumed").attr("previd", e.attr("previd"))
-                .attr("h", Long.toString(handled)).build());
-        old.retransmit();
         LOG.info("Session {} resumed from {}", full, ip);
     }
 
