@@ -1,0 +1,18 @@
+package io.switchboard.app;
+
+import io.switchboard.config.CoreSettings;
+import io.switchboard.config.Setting;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every module's settings: the keys the configuration file and SWITCHBOARD_* variables may use. */
+final class Settings {
+
+    private Settings() {
+    }
+
+    static List<Setting<?>> all() {
+        List<Setting<?>> all = new ArrayList<>(CoreSettings.all());
+        return all;
+    }
+}
