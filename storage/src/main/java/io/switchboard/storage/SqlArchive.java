@@ -33,7 +33,7 @@ final class SqlArchive implements MessageArchive {
      * Results are counted exactly up to this many; beyond, the count is unknown (RSM's count is
      * optional), so that no query has to walk a whole million-message archive just to count it.
      */
-    static final int COUNT_LIMIT = 10_000;
+    static final int COUNT_LIMIT = 1_000;
 
     private static final String COLUMNS = "owner, id, with_jid, outgoing, at, origin_id, stanza";
 
