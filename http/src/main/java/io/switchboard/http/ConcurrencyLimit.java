@@ -39,7 +39,19 @@ final class ConcurrencyLimit extends Handler.Wrapper {
         }
         boolean handled = false;
         try {
-            handled = super.handle(request, response, Callback.from(callback, (Runnable) inFlight::decrementAndGet));
+            handled = super.handle(request, response, new Callback.Nested(callback) {
+                @Override
+                public void succeeded() {
+                    inFlight.decrementAndGet();
+                    super.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    inFlight.decrementAndGet();
+                    super.failed(x);
+                }
+            });
             return handled;
         } finally {
             if (!handled) {
