@@ -120,8 +120,6 @@ public final class HttpModule implements ServerModule, HttpRoutes {
             conn = new ServerConnector(s, new SslConnectionFactory(new PolicySslFactory(ctx.tls()), "http/1.1"), http);
         } else {
             conn = new ServerConnector(s, http);
-            LOG.warn("HTTP is served without TLS on port {}: only behind a reverse proxy that terminates TLS",
-                    c.get(CoreSettings.HTTP_PORT));
         }
         conn.setHost(bind);
         conn.setPort(c.get(CoreSettings.HTTP_PORT));
@@ -133,6 +131,10 @@ public final class HttpModule implements ServerModule, HttpRoutes {
         this.server = s;
         this.connector = conn;
         LOG.info("HTTP{} listening on {}:{}, public URL {}", tls ? "S" : "", bind, conn.getLocalPort(), publicUrl());
+        if (!tls) {
+            LOG.warn("HTTP on port {} is served without TLS: only behind a reverse proxy that terminates TLS",
+                    conn.getLocalPort());
+        }
     }
 
     static URI parseUrl(String url) {

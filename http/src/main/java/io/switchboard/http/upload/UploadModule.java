@@ -177,7 +177,8 @@ public final class UploadModule implements ServerModule {
         housekeeping = c.scheduler().scheduleWithFixedDelay(() -> housekeeper.execute(this::housekeeping), 10, every,
                 TimeUnit.SECONDS);
         LOG.info("HTTP upload service at {}: files up to {} bytes, quota {} bytes per user, kept {}", uploadDomain,
-                maxFileSize, quota == 0 ? "unlimited" : quota, expireAfter.isZero() ? "forever" : expireAfter);
+                maxFileSize, quota == 0 ? "unlimited" : quota,
+                expireAfter.isZero() ? "forever" : expireAfter.toHours() + " hours");
     }
 
     @Override
