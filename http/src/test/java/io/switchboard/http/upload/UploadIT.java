@@ -346,4 +346,20 @@ class UploadIT {
         assertThat(status(ok)).isEqualTo(200);
         assertThat(ok).endsWith("\r\n\r\nok");
     }
+
+    @Test
+    void httpsFollowsTheServersTlsPolicy() throws Exception {
+        javax.net.ssl.SSLSocketFactory f = server.clientSslContext().getSocketFactory();
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) f.createSocket("127.0.0.1", port)) {
+            s.startHandshake();
+            assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        }
+        // A CBC suite (outside the server's policy) is refused.
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) f.createSocket("127.0.0.1", port)) {
+            s.setEnabledProtocols(new String[]{"TLSv1.2"});
+            s.setEnabledCipherSuites(new String[]{"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"});
+            org.assertj.core.api.Assertions.assertThatThrownBy(s::startHandshake)
+                    .isInstanceOf(javax.net.ssl.SSLException.class);
+        }
+    }
 }
