@@ -135,4 +135,22 @@ class HttpServerIT {
             assertThat(first.get(30, TimeUnit.SECONDS).body()).isEqualTo("released");
         }
     }
+
+    @Test
+    void anIdleOrUnfinishedRequestIsClosedAfterTheIdleTimeout() throws Exception {
+        HttpModule quick = new HttpModule();
+        try (TestServer s = TestServer.start(Map.of("http.port", "0", "http.tls", "false", "http.idle-timeout", "1s"),
+                c -> new InMemoryStorage(), List.of(quick));
+             java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), quick.port())) {
+            assertThat(s.server()).isNotNull();
+            sock.setSoTimeout(20_000);
+            // Half a request, then nothing: the server gives up on it instead of holding the connection.
+            sock.getOutputStream().write("GET /hello/x HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sock.getOutputStream().flush();
+            byte[] rest = sock.getInputStream().readAllBytes();
+            String answer = new String(rest, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(answer.isEmpty() || answer.startsWith("HTTP/1.1 408") || answer.startsWith("HTTP/1.1 400"))
+                    .as(answer).isTrue();
+        }
+    }
 }

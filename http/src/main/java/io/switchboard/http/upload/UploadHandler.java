@@ -88,8 +88,8 @@ final class UploadHandler extends Handler.Abstract {
         FileStore store = module.store();
         UploadModule.Slot slot = module.slot(id);
         if (slot == null) {
-            if (store.info(id).isPresent()) {
-                refuse(request, response, callback, HttpStatus.CONFLICT_409, "already uploaded");
+            if (module.isUploading(id) || store.info(id).isPresent()) {
+                refuse(request, response, callback, HttpStatus.CONFLICT_409, "already uploaded or being uploaded");
             } else {
                 refuse(request, response, callback, HttpStatus.NOT_FOUND_404, "no such upload slot");
             }
@@ -135,10 +135,12 @@ final class UploadHandler extends Handler.Abstract {
                 slot.size(), module.clock().instant());
         try {
             store.put(info, Request.asInputStream(request));
+            module.finished(slot);
         } catch (FileAlreadyExistsException e) {
+            module.finished(slot);
             refuse(request, response, callback, HttpStatus.CONFLICT_409, "already uploaded");
             return;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             module.release(slot);
             LOG.info("Upload {} by {} failed: {}", id, slot.owner(), e.toString());
             Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400, "upload incomplete");

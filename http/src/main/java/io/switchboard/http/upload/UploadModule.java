@@ -89,6 +89,8 @@ public final class UploadModule implements ServerModule {
     /** Pending slots by id, and per owner (both under {@code this}). */
     private final Map<String, Slot> slots = new HashMap<>();
     private final Map<String, Map<String, Slot>> slotsByOwner = new HashMap<>();
+    /** Slots whose PUT is in progress (under {@code this}). */
+    private final Map<String, Slot> uploading = new HashMap<>();
 
     private ModuleContext ctx;
     private Clock clock;
@@ -277,13 +279,25 @@ public final class UploadModule implements ServerModule {
     synchronized boolean claim(Slot s) {
         if (slots.remove(s.id(), s)) {
             forget(s);
+            uploading.put(s.id(), s);
             return true;
         }
         return false;
     }
 
+    /** True while a PUT into this slot is in progress. */
+    synchronized boolean isUploading(String id) {
+        return uploading.containsKey(id);
+    }
+
+    /** The upload into a claimed slot is stored. */
+    synchronized void finished(Slot s) {
+        uploading.remove(s.id(), s);
+    }
+
     /** Gives a slot back after a failed upload, unless it expired meanwhile. */
     synchronized void release(Slot s) {
+        uploading.remove(s.id(), s);
         if (clock.instant().isBefore(s.expires()) && !slots.containsKey(s.id())) {
             slots.put(s.id(), s);
             slotsByOwner.computeIfAbsent(s.owner(), k -> new HashMap<>()).put(s.id(), s);
@@ -390,7 +404,9 @@ public final class UploadModule implements ServerModule {
                 throw new StanzaException(StanzaError.resourceConstraint("Too many pending uploads; finish or wait "
                         + slotLifetime.toSeconds() + " seconds"));
             }
-            long reserved = own.values().stream().mapToLong(Slot::size).sum();
+            // Pending slots and uploads in progress count against the quota until they are stored.
+            long reserved = own.values().stream().mapToLong(Slot::size).sum()
+                    + uploading.values().stream().filter(u -> u.owner().equals(owner)).mapToLong(Slot::size).sum();
             if (quota > 0 && used + reserved + size > quota) {
                 LOG.info("Upload slot refused to {}: quota ({} used, {} reserved, {} asked, quota {})", owner, used,
                         reserved, size, quota);

@@ -362,4 +362,35 @@ class UploadIT {
                     .isInstanceOf(javax.net.ssl.SSLException.class);
         }
     }
+
+    @Test
+    void twoRacingPutsStoreOneFile() throws Exception {
+        try (RawClient bob = login("bob")) {
+            byte[] a = bytes(30_000, 10);
+            byte[] b = bytes(30_000, 11);
+            String url = putUrl(requestSlot(bob, "race", "race.bin", a.length, null));
+            HttpClient other = HttpFixture.client(server);
+            var fa = client.sendAsync(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofByteArray(a))
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            var fb = other.sendAsync(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofByteArray(b))
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            List<Integer> codes = List.of(fa.get().statusCode(), fb.get().statusCode());
+            assertThat(codes).containsExactlyInAnyOrder(201, 409);
+            byte[] stored = get(client, url).body();
+            assertThat(stored).isEqualTo(codes.get(0) == 201 ? a : b);
+        }
+    }
+
+    @Test
+    void aPutWithoutContentLengthGets411() throws Exception {
+        try (RawClient bob = login("bob")) {
+            String url = putUrl(requestSlot(bob, "chunked", "c.bin", 5, null));
+            String path = URI.create(url).getRawPath();
+            String resp = raw(server.clientSslContext(), port, "PUT " + path + " HTTP/1.1\r\n"
+                    + "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n");
+            assertThat(status(resp)).isEqualTo(411);
+            // The slot is still there for a proper upload.
+            assertThat(put(client, url, null, bytes(5, 12)).statusCode()).isEqualTo(201);
+        }
+    }
 }
