@@ -17,6 +17,9 @@ final class ConcurrencyLimit extends Handler.Wrapper {
 
     private final int max;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Refusals since the last log line (one line per 10 s at most under load). */
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong();
 
     ConcurrencyLimit(int max, Handler next) {
         super(next);
@@ -31,8 +34,15 @@ final class ConcurrencyLimit extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (inFlight.incrementAndGet() > max) {
             inFlight.decrementAndGet();
-            LOG.warn("HTTP: {} requests in progress, refusing {} {} from {} with 503", max, request.getMethod(),
-                    request.getHttpURI().getPath(), Request.getRemoteAddr(request));
+            long n = refused.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastLog.get();
+            if ((last == 0 || now - last > 10_000_000_000L) && lastLog.compareAndSet(last, now == 0 ? 1 : now)) {
+                refused.addAndGet(-n);
+                LOG.warn("HTTP: {} requests in progress (http.max-concurrent-requests); refused {} request(s) with 503,"
+                        + " the latest {} {} from {}", max, n, request.getMethod(), request.getHttpURI().getPath(),
+                        Request.getRemoteAddr(request));
+            }
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
             Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "Too many requests");
             return true;

@@ -324,6 +324,8 @@ public final class UploadModule implements ServerModule {
                 try {
                     ctx.router().route(answer(iq));
                 } catch (StanzaException e) {
+                    LOG.info("Upload request from {} refused: {} ({})", iq.from(), e.error().condition(),
+                            e.error().text());
                     ctx.router().bounce(iq, e.error());
                 } catch (IOException e) {
                     LOG.error("Upload slot for {} failed: {}", iq.from(), e.toString());
