@@ -3,6 +3,8 @@ package io.switchboard.app;
 import io.switchboard.component.ComponentModule;
 import io.switchboard.ext.extdisco.ExternalServicesModule;
 import io.switchboard.ext.push.PushModule;
+import io.switchboard.http.HttpModule;
+import io.switchboard.http.upload.UploadModule;
 import io.switchboard.module.ServerModule;
 import java.util.List;
 
@@ -14,6 +16,8 @@ public final class Modules {
 
     /** A fresh set of module instances (they hold per-server state). */
     public static List<ServerModule> all() {
-        return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule());
+        HttpModule http = new HttpModule();
+        return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule(),
+                http, new UploadModule(http.routes()));
     }
 }

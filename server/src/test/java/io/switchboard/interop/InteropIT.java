@@ -62,6 +62,8 @@ class InteropIT {
             "org.jivesoftware.smack.StreamManagementTest",
             // XEP-0313 message archive
             "org.jivesoftware.smackx.mam.MamIntegrationTest",
+            // XEP-0363 HTTP file upload
+            "org.jivesoftware.smackx.httpfileupload.HttpFileUploadIntegrationTest",
             // RFC 6121: messages, roster, subscriptions, presence
             "org.jivesoftware.smack.chat2.IncomingMessageListenerIntegrationTest",
             "org.jivesoftware.smack.chat2.OutgoingMessageListenerIntegrationTest",
@@ -121,6 +123,12 @@ class InteropIT {
         // SINT keeps its registration connection open, unauthenticated, for the whole run.
         settings.put("c2s.pre-auth-timeout", "1h");
         settings.put("auth.failures-before-delay", "1000");
+        // HTTP upload over plain HTTP on loopback: the framework's HTTP client would not trust the
+        // self-signed certificate, and example.test does not resolve.
+        int httpPort = freePort();
+        settings.put("http.port", Integer.toString(httpPort));
+        settings.put("http.tls", "false");
+        settings.put("http.public-url", "http://127.0.0.1:" + httpPort);
         if (!tls) {
             settings.put("c2s.require-tls", "false");
         }
@@ -259,5 +267,11 @@ class InteropIT {
         // The jars of this module's own classes must be there too (SintLauncher, ResultFileProcessor).
         return Arrays.stream(cp.split(File.pathSeparator)).filter(s -> !s.isBlank())
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }
