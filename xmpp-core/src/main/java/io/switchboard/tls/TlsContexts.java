@@ -64,9 +64,19 @@ public final class TlsContexts {
     private final String[] protocols;
     private final String[] suites;
     private final byte[] serverEndPoint;
+    private final boolean wantClientAuth;
 
     public TlsContexts(TlsMaterial material, TrustManager[] trust) {
+        this(material, trust, false);
+    }
+
+    /**
+     * @param wantClientAuth server-side engines ask the peer for its certificate (server-to-server
+     *                       streams, where the peer's certificate may authenticate its domain)
+     */
+    public TlsContexts(TlsMaterial material, TrustManager[] trust, boolean wantClientAuth) {
         this.material = material;
+        this.wantClientAuth = wantClientAuth;
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -95,6 +105,11 @@ public final class TlsContexts {
         return out.toArray(new String[0]);
     }
 
+    /** True when server-side engines ask peers for their certificate (server-to-server contexts). */
+    public boolean wantClientAuth() {
+        return wantClientAuth;
+    }
+
     public SSLContext context() {
         return context;
     }
@@ -106,6 +121,9 @@ public final class TlsContexts {
     /** Applies the policy to a new server-side engine. */
     public SSLEngine configure(SSLEngine engine, boolean clientMode) {
         engine.setUseClientMode(clientMode);
+        if (!clientMode && wantClientAuth) {
+            engine.setWantClientAuth(true);
+        }
         engine.setEnabledProtocols(protocols.clone());
         engine.setEnabledCipherSuites(suites.clone());
         var params = engine.getSSLParameters();

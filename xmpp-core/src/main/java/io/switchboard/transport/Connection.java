@@ -55,6 +55,15 @@ public interface Connection {
     void startTls(XmlElement proceed);
 
     /**
+     * STARTTLS as the initiating side (RFC 6120 §5.4.3.3, server-to-server): after the peer's
+     * {@code <proceed/>}, on which the parser paused, installs TLS in client mode (sending
+     * {@code serverName} in SNI when not null), restarts the parser, and writes {@code afterHandshake}
+     * (the new stream header) once the handshake has completed. Plaintext the peer pipelined after
+     * {@code <proceed/>} closes the connection.
+     */
+    void startClientTls(String serverName, String afterHandshake);
+
+    /**
      * Continues reading after the parser paused on an element the handler declared pausing.
      *
      * @param restartStream true when the next bytes begin a new stream (after SASL success)

@@ -1,5 +1,6 @@
 package io.switchboard.transport;
 
+import io.switchboard.tls.TlsContexts;
 import io.switchboard.xml.XmlLimits;
 import java.util.function.Function;
 
@@ -16,8 +17,17 @@ import java.util.function.Function;
  * @param maxPreAuthPerIp connections one IP may hold before they authenticate
  * @param maxWriteQueueBytes bytes queued for a peer that does not read before it is disconnected
  * @param handlers        creates the handler of each new connection
+ * @param tls             TLS contexts of this listener's connections, or null for the transport's
  */
 public record ListenerSpec(String name, String bindAddress, int port, boolean directTls, XmlLimits initialLimits,
                            int idleSeconds, int maxPreAuthPerIp, long maxWriteQueueBytes,
-                           Function<Connection, ConnectionHandler> handlers) {
+                           Function<Connection, ConnectionHandler> handlers, TlsContexts tls) {
+
+    /** A listener using the transport's TLS contexts. */
+    public ListenerSpec(String name, String bindAddress, int port, boolean directTls, XmlLimits initialLimits,
+                        int idleSeconds, int maxPreAuthPerIp, long maxWriteQueueBytes,
+                        Function<Connection, ConnectionHandler> handlers) {
+        this(name, bindAddress, port, directTls, initialLimits, idleSeconds, maxPreAuthPerIp, maxWriteQueueBytes,
+                handlers, null);
+    }
 }

@@ -45,11 +45,13 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     private final MinaTransport transport;
     private final long maxWriteQueue;
     private final XmlStreamParser parser;
+    private final TlsContexts tls;
     private ConnectionHandler handler;
     private volatile String contentNs = Ns.CLIENT;
     private volatile TlsInfo tlsInfo;
     private volatile boolean closing;
     private volatile boolean gateHeld;
+    private volatile String afterHandshake;
 
     // Decoder state, guarded by this.
     private final List<StreamEvent> out = new ArrayList<>();
@@ -59,8 +61,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     private boolean readSuspended;
     private final AtomicInteger queued = new AtomicInteger();
 
-    MinaConnection(IoSession session, MinaTransport transport, XmlLimits limits, long maxWriteQueue, boolean gateHeld) {
+    MinaConnection(IoSession session, MinaTransport transport, XmlLimits limits, long maxWriteQueue, boolean gateHeld,
+                   TlsContexts tls) {
         this.session = session;
+        this.tls = tls;
         this.transport = transport;
         this.maxWriteQueue = maxWriteQueue;
         this.parser = new XmlStreamParser(limits, this);
@@ -264,10 +268,17 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         return tlsInfo;
     }
 
-    void tlsEstablished(TlsContexts tls) {
+    void tlsEstablished() {
         SSLEngine engine = (SSLEngine) session.getAttribute(XmppSslFilter.ENGINE);
         if (engine != null) {
             tlsInfo = new MinaTlsInfo(engine, tls);
+        }
+        String first = afterHandshake;
+        if (first != null) {
+            afterHandshake = null;
+            // Not from here: this runs inside the TLS handler's event dispatch, where a write is queued
+            // but not flushed until the next I/O on the session (which, the peer waiting for us, never comes).
+            java.util.concurrent.CompletableFuture.runAsync(() -> writeRaw(first));
         }
     }
 
@@ -279,7 +290,6 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
      */
     @Override
     public void startTls(XmlElement proceed) {
-        TlsContexts tls = transport.tls();
         if (tls == null) {
             throw new IllegalStateException("TLS is not configured");
         }
@@ -301,6 +311,32 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
             parser.reset();
             IoBuffer buf = IoBuffer.wrap(XmlWriter.streamBytes(proceed, contentNs));
             session.getFilterChain().fireFilterWrite(new PlaintextWrite(buf, new DefaultWriteFuture(session)));
+            updateReading();
+        }
+    }
+
+    @Override
+    public void startClientTls(String serverName, String afterHandshake) {
+        if (tls == null) {
+            throw new IllegalStateException("TLS is not configured");
+        }
+        synchronized (this) {
+            this.afterHandshake = afterHandshake;
+            if (side != null && side.size() > 0) {
+                LOG.info("Closing {}: plaintext data pipelined after <proceed/>", remoteAddress());
+                abort();
+                return;
+            }
+            side = null;
+            parser.reset();
+            try {
+                session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
+                        new XmppSslFilter(tls, serverName));
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot start TLS with {}: {}", remoteAddress(), e.toString());
+                abort();
+                return;
+            }
             updateReading();
         }
     }

@@ -1,7 +1,6 @@
 package io.switchboard.transport.mina;
 
 import io.switchboard.transport.ConnectionHandler;
-import io.switchboard.transport.ListenerSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLException;
@@ -19,18 +18,25 @@ final class MinaHandler extends IoHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(MinaHandler.class);
 
     private final MinaTransport transport;
-    private final ListenerSpec spec;
+    /** The listener's setup, or null for the connector (whose sessions carry theirs as an attribute). */
+    private final SessionSetup listenerSetup;
 
-    MinaHandler(MinaTransport transport, ListenerSpec spec) {
+    MinaHandler(MinaTransport transport, SessionSetup listenerSetup) {
         this.transport = transport;
-        this.spec = spec;
+        this.listenerSetup = listenerSetup;
     }
 
     /** Runs on the I/O thread: admission, then the connection and its handler are created. */
     @Override
     public void sessionCreated(IoSession session) {
+        SessionSetup spec = listenerSetup != null ? listenerSetup : (SessionSetup) session.getAttribute(MinaTransport.SETUP);
+        if (spec == null) {
+            session.closeNow();
+            return;
+        }
         InetSocketAddress remote = (InetSocketAddress) session.getRemoteAddress();
-        if (!transport.gate().tryAdmit(remote.getAddress(), spec.maxPreAuthPerIp())) {
+        boolean gated = spec.maxPreAuthPerIp() > 0;
+        if (gated && !transport.gate().tryAdmit(remote.getAddress(), spec.maxPreAuthPerIp())) {
             LOG.warn("Refusing a connection from {}: {} unauthenticated connections from that address already",
                     remote.getAddress().getHostAddress(), spec.maxPreAuthPerIp());
             session.setAttribute(GateFilter.REFUSED, Boolean.TRUE);
@@ -39,8 +45,13 @@ final class MinaHandler extends IoHandlerAdapter {
         if (spec.idleSeconds() > 0) {
             session.getConfig().setIdleTime(IdleStatus.READER_IDLE, spec.idleSeconds());
         }
-        MinaConnection c = new MinaConnection(session, transport, spec.initialLimits(), spec.maxWriteQueueBytes(), true);
+        MinaConnection c = new MinaConnection(session, transport, spec.limits(), spec.maxWriteQueueBytes(), gated,
+                spec.tls());
         session.setAttribute(MinaTransport.CONNECTION, c);
+        if (spec.directTlsClient()) {
+            session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
+                    new XmppSslFilter(spec.tls(), spec.serverName()));
+        }
         c.setHandler(spec.handlers().apply(c));
     }
 
@@ -81,8 +92,9 @@ final class MinaHandler extends IoHandlerAdapter {
     @Override
     public void event(IoSession session, FilterEvent event) {
         MinaConnection c = MinaTransport.connection(session);
+        LOG.debug("{} event {} ({} side)", session.getRemoteAddress(), event, session.isServer() ? "server" : "client");
         if (c != null && event == SslEvent.SECURED) {
-            c.tlsEstablished(transport.tls());
+            c.tlsEstablished();
         }
     }
 

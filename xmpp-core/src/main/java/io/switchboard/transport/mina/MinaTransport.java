@@ -1,6 +1,7 @@
 package io.switchboard.transport.mina;
 
 import io.switchboard.tls.TlsContexts;
+import io.switchboard.transport.ConnectSpec;
 import io.switchboard.transport.Connection;
 import io.switchboard.transport.ConnectionGate;
 import io.switchboard.transport.Listener;
@@ -11,10 +12,13 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoProcessor;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.core.session.AttributeKey;
@@ -26,6 +30,7 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +44,7 @@ public final class MinaTransport implements Transport {
 
     private static final Logger LOG = LoggerFactory.getLogger(MinaTransport.class);
     static final AttributeKey CONNECTION = new AttributeKey(MinaTransport.class, "connection");
+    static final AttributeKey SETUP = new AttributeKey(MinaTransport.class, "setup");
     static final String GATE_FILTER = "gate";
     static final String TLS_FILTER = "tls";
     static final String XMPP_FILTER = "xmpp";
@@ -50,6 +56,7 @@ public final class MinaTransport implements Transport {
     private final OrderedThreadPoolExecutor workers;
     private final ExecutorFilter executorFilter;
     private final List<NioSocketAcceptor> acceptors = new CopyOnWriteArrayList<>();
+    private NioSocketConnector connector;
 
     /**
      * @param tls            TLS contexts, or null when no listener uses TLS
@@ -107,11 +114,13 @@ public final class MinaTransport implements Transport {
         var chain = acceptor.getFilterChain();
         chain.addLast(GATE_FILTER, new GateFilter());
         if (spec.directTls()) {
-            chain.addLast(TLS_FILTER, new XmppSslFilter(tls));
+            chain.addLast(TLS_FILTER, new XmppSslFilter(spec.tls() != null ? spec.tls() : tls));
         }
         chain.addLast(XMPP_FILTER, new XmppFilter());
         chain.addLast(EXEC_FILTER, executorFilter);
-        acceptor.setHandler(new MinaHandler(this, spec));
+        acceptor.setHandler(new MinaHandler(this, new SessionSetup(spec.name(), spec.initialLimits(), spec.idleSeconds(),
+                spec.maxPreAuthPerIp(), spec.maxWriteQueueBytes(), spec.tls() != null ? spec.tls() : tls, false, null,
+                spec.handlers())));
         acceptor.bind(new InetSocketAddress(spec.bindAddress(), spec.port()));
         acceptors.add(acceptor);
         int port = acceptor.getLocalAddress().getPort();
@@ -129,11 +138,79 @@ public final class MinaTransport implements Transport {
         };
     }
 
+    private synchronized NioSocketConnector connector() {
+        if (connector == null) {
+            @SuppressWarnings("unchecked")
+            NioSocketConnector c = new NioSocketConnector((IoProcessor<NioSession>) (IoProcessor<?>) processors);
+            SocketSessionConfig sc = c.getSessionConfig();
+            sc.setTcpNoDelay(true);
+            sc.setKeepAlive(true);
+            sc.setReadBufferSize(4096);
+            sc.setMinReadBufferSize(256);
+            sc.setMaxReadBufferSize(64 * 1024);
+            sc.setWriteTimeout(30);
+            c.getFilterChain().addLast(XMPP_FILTER, new XmppFilter());
+            c.getFilterChain().addLast(EXEC_FILTER, executorFilter);
+            c.setHandler(new MinaHandler(this, null));
+            connector = c;
+        }
+        return connector;
+    }
+
+    @Override
+    public CompletableFuture<Connection> connect(ConnectSpec spec) {
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        TlsContexts t = spec.tls() != null ? spec.tls() : tls;
+        if (spec.directTls() && t == null) {
+            result.completeExceptionally(new IllegalStateException("direct TLS needs TLS contexts"));
+            return result;
+        }
+        SessionSetup setup = new SessionSetup(spec.name(), spec.initialLimits(), spec.idleSeconds(), 0,
+                spec.maxWriteQueueBytes(), t, spec.directTls(), spec.serverName(), spec.handlers());
+        InetSocketAddress addr;
+        try {
+            addr = new InetSocketAddress(java.net.InetAddress.getByName(spec.host()), spec.port());
+        } catch (java.net.UnknownHostException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        NioSocketConnector c = connector();
+        synchronized (c) {
+            c.setConnectTimeoutMillis(spec.connectTimeout().toMillis());
+            ConnectFuture f = c.connect(addr, (IoSession s, ConnectFuture cf) -> s.setAttribute(SETUP, setup));
+            f.addListener((ConnectFuture done) -> {
+                if (done.isConnected()) {
+                    MinaConnection mc = connection(done.getSession());
+                    if (mc == null) {
+                        done.getSession().closeNow();
+                        result.completeExceptionally(new IOException("connection to " + addr + " refused locally"));
+                    } else {
+                        result.complete(mc);
+                    }
+                } else {
+                    Throwable cause = done.getException();
+                    result.completeExceptionally(cause instanceof IOException io ? io
+                            : new IOException("cannot connect to " + addr + ": " + cause, cause));
+                }
+            });
+        }
+        return result;
+    }
+
     @Override
     public Collection<Connection> connections() {
         List<Connection> out = new ArrayList<>();
+        List<Map<Long, IoSession>> all = new ArrayList<>();
         for (NioSocketAcceptor a : acceptors) {
-            for (IoSession s : a.getManagedSessions().values()) {
+            all.add(a.getManagedSessions());
+        }
+        synchronized (this) {
+            if (connector != null) {
+                all.add(connector.getManagedSessions());
+            }
+        }
+        for (Map<Long, IoSession> sessions : all) {
+            for (IoSession s : sessions.values()) {
                 MinaConnection c = connection(s);
                 if (c != null) {
                     out.add(c);
@@ -153,6 +230,15 @@ public final class MinaTransport implements Transport {
             a.dispose(true);
         }
         acceptors.clear();
+        synchronized (this) {
+            if (connector != null) {
+                for (IoSession s : connector.getManagedSessions().values()) {
+                    s.closeNow();
+                }
+                connector.dispose(true);
+                connector = null;
+            }
+        }
         processors.dispose();
         workers.shutdown();
         try {

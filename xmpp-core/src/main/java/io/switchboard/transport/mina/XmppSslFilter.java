@@ -2,7 +2,10 @@ package io.switchboard.transport.mina;
 
 import io.switchboard.tls.TlsContexts;
 import java.net.InetSocketAddress;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
@@ -13,15 +16,36 @@ final class XmppSslFilter extends SslFilter {
     static final AttributeKey ENGINE = new AttributeKey(XmppSslFilter.class, "engine");
 
     private final TlsContexts tls;
+    private final String serverName;
 
     XmppSslFilter(TlsContexts tls) {
+        this(tls, null);
+    }
+
+    /** @param serverName SNI host name sent in client mode, or null */
+    XmppSslFilter(TlsContexts tls, String serverName) {
         super(tls.context());
         this.tls = tls;
+        this.serverName = serverName;
+        // MINA's non-blocking handler (G1) can leave application data that arrives while a delegated
+        // task (verifying a client certificate) runs unprocessed until the next read, which on a
+        // server-to-server stream never comes. Where peers present certificates, the classic handler
+        // (tasks run inline) is used.
+        setUseNonBlockingPipeline(!tls.wantClientAuth());
     }
 
     @Override
     protected SSLEngine createEngine(IoSession session, InetSocketAddress addr) {
         SSLEngine engine = tls.configure(tls.context().createSSLEngine(), !session.isServer());
+        if (!session.isServer() && serverName != null) {
+            SSLParameters p = engine.getSSLParameters();
+            try {
+                p.setServerNames(List.of(new SNIHostName(serverName)));
+                engine.setSSLParameters(p);
+            } catch (IllegalArgumentException e) {
+                // Not a valid host name for SNI (an IP literal): send none.
+            }
+        }
         session.setAttribute(ENGINE, engine);
         return engine;
     }
