@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Interop with a real peer: Debian's Prosody, started from a temporary directory with its own
- * configuration on loopback, serving pros.test. Switchboard (sb.test) reaches it through a static
+ * configuration on loopback, serving pros.example. Switchboard (sb.example) reaches it through a static
  * route; Prosody reaches Switchboard through SRV and A records served by a DNS server inside the
  * test ({@link TestDns}), which Prosody's resolver (libunbound) is pointed at by its configuration.
  * Skipped only when Prosody is not installed.
@@ -50,18 +50,18 @@ class ProsodyIT {
         assumeTrue(prosodyInstalled(), "prosody is not installed");
         dir = Files.createTempDirectory("prosody-it");
         TestCa ca = new TestCa();
-        Path[] pros = TestCa.write(ca.issue("pros.test"), dir, "pros");
+        Path[] pros = TestCa.write(ca.issue("pros.example"), dir, "pros");
         prosodyC2s = Federation.freePort();
         int prosodyS2s = Federation.freePort();
         int sbS2s = Federation.freePort();
 
         dns = new TestDns();
-        dns.srv("xmpp-server", "sb.test", "sb.test", sbS2s);
-        dns.a("sb.test", "127.0.0.1");
+        dns.srv("xmpp-server", "sb.example", "sb.example", sbS2s);
+        dns.a("sb.example", "127.0.0.1");
 
         Path data = Files.createDirectories(dir.resolve("data"));
-        // internal_plain account for carol@pros.test (Prosody encodes '.' in host directory names).
-        Path accounts = Files.createDirectories(data.resolve("pros%2etest").resolve("accounts"));
+        // internal_plain account for carol@pros.example (Prosody encodes '.' in host directory names).
+        Path accounts = Files.createDirectories(data.resolve("pros%2eexample").resolve("accounts"));
         Files.writeString(accounts.resolve("carol.dat"), "return {\n\t[\"password\"] = \"carol-pw\";\n};\n");
         String cfg = String.join("\n",
                 "run_as_root = true",
@@ -84,7 +84,7 @@ class ProsodyIT {
                 "c2s_require_encryption = true",
                 "unbound = { forward = \"127.0.0.1@" + dns.port() + "\", resolvconf = false, hoststxt = false }",
                 "log = { debug = \"" + dir.resolve("prosody.log") + "\" }",
-                "VirtualHost \"pros.test\"",
+                "VirtualHost \"pros.example\"",
                 "  ssl = { certificate = \"" + pros[0] + "\", key = \"" + pros[1] + "\" }",
                 "");
         Path cfgFile = dir.resolve("prosody.cfg.lua");
@@ -93,7 +93,7 @@ class ProsodyIT {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prosody.out").toFile()).start();
         awaitPort(prosodyC2s);
 
-        sb = Federation.start("sb.test", sbS2s, Map.of("s2s.static-routes", "pros.test=127.0.0.1:" + prosodyS2s));
+        sb = Federation.start("sb.example", sbS2s, Map.of("s2s.static-routes", "pros.example=127.0.0.1:" + prosodyS2s));
         sb.addUser("alice");
     }
 
@@ -130,6 +130,12 @@ class ProsodyIT {
             dns.close();
         }
         if (dir != null) {
+            // Prosody's own log, for diagnosis, into this test's output.
+            Path log = dir.resolve("prosody.log");
+            if (Files.exists(log)) {
+                System.out.println("---- prosody.log ----");
+                System.out.println(Files.readString(log));
+            }
             TestServer.deleteTree(dir);
         }
     }
@@ -137,7 +143,7 @@ class ProsodyIT {
     static RawClient carol() throws Exception {
         SSLContext trustAll = SSLContext.getInstance("TLS");
         trustAll.init(null, new TrustManager[]{new FederationModule.AcceptAnyPeer()}, null);
-        RawClient c = RawClient.connect(prosodyC2s).loginAndBind(trustAll, "pros.test", "carol", "carol-pw", "lap");
+        RawClient c = RawClient.connect(prosodyC2s).loginAndBind(trustAll, "pros.example", "carol", "carol-pw", "lap");
         c.send("<presence/>");
         return c;
     }
@@ -145,27 +151,28 @@ class ProsodyIT {
     @Test
     void messagesAndSubscriptionsBothWaysWithProsody() throws Exception {
         try (RawClient alice = sb.login("alice", "pc"); RawClient carol = carol()) {
-            alice.send("<message type='chat' to='carol@pros.test' id='p1'><body>hello prosody</body></message>");
+            alice.send("<message type='chat' to='carol@pros.example' id='p1'><body>hello prosody</body></message>");
             XmlElement got = carol.element(Ns.CLIENT, "message");
-            assertThat(got.attr("from")).isEqualTo("alice@sb.test/pc");
+            assertThat(got.attr("from")).isEqualTo("alice@sb.example/pc");
             assertThat(got.childText(Ns.CLIENT, "body")).isEqualTo("hello prosody");
 
-            carol.send("<message type='chat' to='alice@sb.test/pc' id='p2'><body>hello switchboard</body></message>");
+            carol.send("<message type='chat' to='alice@sb.example/pc' id='p2'><body>hello switchboard</body></message>");
             XmlElement back = alice.element(Ns.CLIENT, "message");
-            assertThat(back.attr("from")).isEqualTo("carol@pros.test/lap");
+            assertThat(back.attr("from")).isEqualTo("carol@pros.example/lap");
             assertThat(back.childText(Ns.CLIENT, "body")).isEqualTo("hello switchboard");
 
-            alice.send("<presence type='subscribe' to='carol@pros.test'/>");
-            assertThat(FederationIT.presence(carol, "subscribe").attr("from")).isEqualTo("alice@sb.test");
-            carol.send("<presence type='subscribed' to='alice@sb.test'/>");
-            assertThat(FederationIT.presence(alice, "subscribed").attr("from")).isEqualTo("carol@pros.test");
-            assertThat(FederationIT.presence(alice, null).attr("from")).isEqualTo("carol@pros.test/lap");
+            alice.send("<presence type='subscribe' to='carol@pros.example'/>");
+            assertThat(FederationIT.presence(carol, "subscribe").attr("from")).isEqualTo("alice@sb.example");
+            carol.send("<presence type='subscribed' to='alice@sb.example'/>");
+            assertThat(FederationIT.presence(alice, "subscribed").attr("from")).isEqualTo("carol@pros.example");
+            assertThat(FederationIT.presence(alice, null).attr("from")).isEqualTo("carol@pros.example/lap");
 
-            carol.send("<presence type='subscribe' to='alice@sb.test'/>");
-            assertThat(FederationIT.presence(alice, "subscribe").attr("from")).isEqualTo("carol@pros.test");
-            alice.send("<presence type='subscribed' to='carol@pros.test'/>");
-            assertThat(FederationIT.presence(carol, "subscribed").attr("from")).isEqualTo("alice@sb.test");
-            assertThat(FederationIT.presence(carol, null).attr("from")).isEqualTo("alice@sb.test/pc");
+            carol.send("<presence type='subscribe' to='alice@sb.example'/>");
+            assertThat(FederationIT.presence(alice, "subscribe").attr("from")).isEqualTo("carol@pros.example");
+            alice.send("<presence type='subscribed' to='carol@pros.example'/>");
+            // Prosody tells its client of the approval with a roster push (this client asked for no
+            // roster); Alice's presence arriving is the proof that the subscription now exists.
+            assertThat(FederationIT.presence(carol, null).attr("from")).isEqualTo("alice@sb.example/pc");
         }
     }
 }
