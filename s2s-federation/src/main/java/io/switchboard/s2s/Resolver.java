@@ -159,7 +159,7 @@ final class Resolver {
         }
     }
 
-    /** RFC 2782 order: ascending priority; within one, weighted random; direct TLS first on ties of both. */
+    /** RFC 2782 order over both record sets merged (XEP-0368): ascending priority, weighted random within one. */
     static List<Target> order(List<SRVRecord> records) {
         Map<Integer, List<SRVRecord>> byPriority = new java.util.TreeMap<>();
         for (SRVRecord r : records) {

@@ -159,6 +159,79 @@ class FederationIT {
     }
 
     @Test
+    void srvRecordsLeadToTheDirectTlsPort() throws Exception {
+        int ap = Federation.freePort();
+        int bp = Federation.freePort();
+        try (TestDns dns = new TestDns();
+             Federation b = Federation.start("b.test", bp, Map.of("s2s.tls-port", "0",
+                     "s2s.static-routes", "a.test=127.0.0.1:" + ap))) {
+            // Only a direct TLS record (XEP-0368): a.test must use it.
+            dns.srv("xmpps-server", "b.test", "localhost", b.module.tlsPort());
+            try (Federation a = Federation.start("a.test", ap, Map.of("s2s.dns-server", "127.0.0.1:" + dns.port()))) {
+                a.addUser("alice");
+                b.addUser("bob");
+                exchangeMessages(a, b);
+                assertThat(a.module.outboundDomains()).containsExactly("b.test");
+            }
+        }
+    }
+
+    @Test
+    void idleStreamsCloseAndReopenOnDemand() throws Exception {
+        int ap = Federation.freePort();
+        int bp = Federation.freePort();
+        var settings = with(routes(ap, bp), "s2s.idle-timeout", "2s");
+        try (Federation a = Federation.start("a.test", ap, settings);
+             Federation b = Federation.start("b.test", bp, settings)) {
+            a.addUser("alice");
+            b.addUser("bob");
+            exchangeMessages(a, b);
+            // The sweeper closes the unused outbound streams (bounded wait for that state).
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!(a.module.outboundDomains().isEmpty() && b.module.outboundDomains().isEmpty())) {
+                assertThat(System.nanoTime()).as("idle streams closed within 30 s").isLessThan(deadline);
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            exchangeMessages(a, b);
+        }
+    }
+
+    /** Not an assertion on time: prints how long first contact and a burst of messages take. */
+    @Test
+    void measureFirstContactAndBurst() throws Exception {
+        int ap = Federation.freePort();
+        int bp = Federation.freePort();
+        try (Federation a = Federation.start("a.test", ap, routes(ap, bp));
+             Federation b = Federation.start("b.test", bp, routes(ap, bp))) {
+            a.addUser("alice");
+            b.addUser("bob");
+            try (RawClient alice = a.login("alice", "pc"); RawClient bob = b.login("bob", "phone")) {
+                long t0 = System.nanoTime();
+                alice.send("<message type='chat' to='bob@b.test' id='first'><body>first</body></message>");
+                assertThat(message(bob).attr("id")).isEqualTo("first");
+                long first = System.nanoTime() - t0;
+                int n = 2000;
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < n; i++) {
+                    sb.append("<message type='chat' to='bob@b.test' id='m").append(i).append("'><body>burst ")
+                            .append(i).append("</body></message>");
+                }
+                long t1 = System.nanoTime();
+                alice.send(sb.toString());
+                for (int i = 0; i < n; i++) {
+                    assertThat(message(bob).attr("id")).isEqualTo("m" + i);
+                }
+                long burst = System.nanoTime() - t1;
+                System.out.printf("FIGURE s2s first contact (connect, STARTTLS, dialback both ways): %d ms%n",
+                        first / 1_000_000);
+                System.out.printf("FIGURE s2s burst: %d messages in %d ms (%.0f msg/s), in order%n", n,
+                        burst / 1_000_000, n * 1e9 / burst);
+            }
+        }
+    }
+
+    @Test
     void unreachableDomainBouncesRemoteServerNotFound() throws Exception {
         int ap = Federation.freePort();
         int dead = Federation.freePort();
