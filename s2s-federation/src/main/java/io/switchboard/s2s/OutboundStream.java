@@ -282,11 +282,8 @@ final class OutboundStream implements ConnectionHandler {
 
     @Override
     public void onClosed() {
-        if (state != State.CLOSED) {
-            state = State.CLOSED;
-            rd.failed(generation, this, notFound());
-        } else {
-            rd.failed(generation, this, notFound());
-        }
+        state = State.CLOSED;
+        // A no-op when the stream already failed, timed out or was closed as idle (new generation).
+        rd.failed(generation, this, notFound());
     }
 }
