@@ -244,6 +244,10 @@ public final class FederationModule implements ServerModule {
         for (RemoteDomain r : remotes.values()) {
             try {
                 r.sweep(now);
+                if (r.isDormant()) {
+                    // Bounded memory: domains once contacted do not stay listed forever.
+                    remotes.remove(r.remoteDomain(), r);
+                }
             } catch (RuntimeException e) {
                 LOG.warn("s2s sweep failed for {}", r.remoteDomain(), e);
             }

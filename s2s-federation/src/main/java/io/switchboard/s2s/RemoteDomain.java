@@ -64,6 +64,11 @@ final class RemoteDomain {
         return ready;
     }
 
+    /** Nothing connected, connecting or waiting: the entry can be dropped. */
+    synchronized boolean isDormant() {
+        return !ready && !connecting && queue.isEmpty() && verifies.isEmpty() && sent.isEmpty();
+    }
+
     void send(Stanza s) {
         StanzaError reject = null;
         synchronized (this) {

@@ -232,6 +232,33 @@ class FederationIT {
     }
 
     @Test
+    void theQueueForAnUnansweringDomainIsBounded() throws Exception {
+        int ap = Federation.freePort();
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             Federation a = Federation.start("a.test", ap, Map.of("s2s.static-routes",
+                     "silent.test=127.0.0.1:" + silent.getLocalPort(), "s2s.connect-timeout", "3s",
+                     "s2s.max-queued-stanzas", "2"))) {
+            a.addUser("alice");
+            try (RawClient alice = a.login("alice", "pc")) {
+                for (int i = 1; i <= 3; i++) {
+                    alice.send("<message type='chat' to='x@silent.test' id='q" + i + "'><body>" + i + "</body></message>");
+                }
+                // The third does not fit: refused at once; the two queued ones time out after.
+                XmlElement refused = message(alice);
+                assertThat(refused.attr("id")).isEqualTo("q3");
+                assertThat(refused.child(Ns.CLIENT, "error").childInNs(Ns.STANZA_ERRORS).local())
+                        .isEqualTo("resource-constraint");
+                for (String id : new String[]{"q1", "q2"}) {
+                    XmlElement err = message(alice);
+                    assertThat(err.attr("id")).isEqualTo(id);
+                    assertThat(err.child(Ns.CLIENT, "error").childInNs(Ns.STANZA_ERRORS).local())
+                            .isEqualTo("remote-server-timeout");
+                }
+            }
+        }
+    }
+
+    @Test
     void unreachableDomainBouncesRemoteServerNotFound() throws Exception {
         int ap = Federation.freePort();
         int dead = Federation.freePort();
