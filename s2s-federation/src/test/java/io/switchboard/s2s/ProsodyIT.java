@@ -34,6 +34,8 @@ class ProsodyIT {
     static Process prosody;
     static TestDns dns;
     static Federation sb;
+    /** A second Switchboard with a certificate of the test CA that Prosody trusts, dialback denied. */
+    static Federation ca;
     static int prosodyC2s;
 
     static boolean prosodyInstalled() {
@@ -49,15 +51,20 @@ class ProsodyIT {
     static void start() throws Exception {
         assumeTrue(prosodyInstalled(), "prosody is not installed");
         dir = Files.createTempDirectory("prosody-it");
-        TestCa ca = new TestCa();
-        Path[] pros = TestCa.write(ca.issue("pros.example"), dir, "pros");
+        TestCa testCa = new TestCa();
+        Path[] pros = TestCa.write(testCa.issue("pros.example"), dir, "pros");
+        Path[] caFiles = TestCa.write(testCa.issue("ca.example"), dir, "ca");
+        Path trust = testCa.writeTrustStore(dir);
         prosodyC2s = Federation.freePort();
         int prosodyS2s = Federation.freePort();
         int sbS2s = Federation.freePort();
+        int caS2s = Federation.freePort();
 
         dns = new TestDns();
         dns.srv("xmpp-server", "sb.example", "sb.example", sbS2s);
         dns.a("sb.example", "127.0.0.1");
+        dns.srv("xmpp-server", "ca.example", "ca.example", caS2s);
+        dns.a("ca.example", "127.0.0.1");
 
         Path data = Files.createDirectories(dir.resolve("data"));
         // internal_plain account for carol@pros.example (Prosody encodes '.' in host directory names).
@@ -85,7 +92,7 @@ class ProsodyIT {
                 "unbound = { forward = \"127.0.0.1@" + dns.port() + "\", resolvconf = false, hoststxt = false }",
                 "log = { debug = \"" + dir.resolve("prosody.log") + "\" }",
                 "VirtualHost \"pros.example\"",
-                "  ssl = { certificate = \"" + pros[0] + "\", key = \"" + pros[1] + "\" }",
+                "  ssl = { certificate = \"" + pros[0] + "\", key = \"" + pros[1] + "\", cafile = \"" + trust + "\" }",
                 "");
         Path cfgFile = dir.resolve("prosody.cfg.lua");
         Files.writeString(cfgFile, cfg, StandardCharsets.UTF_8);
@@ -95,6 +102,10 @@ class ProsodyIT {
 
         sb = Federation.start("sb.example", sbS2s, Map.of("s2s.static-routes", "pros.example=127.0.0.1:" + prosodyS2s));
         sb.addUser("alice");
+        ca = Federation.start("ca.example", caS2s, Map.of("s2s.static-routes", "pros.example=127.0.0.1:" + prosodyS2s,
+                "tls.certificate", caFiles[0].toString(), "tls.private-key", caFiles[1].toString(),
+                "s2s.trust-store", trust.toString(), "s2s.dialback", "deny"));
+        ca.addUser("dave");
     }
 
     /** Waits until Prosody accepts connections on the port (bounded: 30 s), or it exited. */
@@ -118,6 +129,9 @@ class ProsodyIT {
     static void stop() throws Exception {
         if (sb != null) {
             sb.close();
+        }
+        if (ca != null) {
+            ca.close();
         }
         if (prosody != null) {
             prosody.destroy(); // SIGTERM to this PID
@@ -146,6 +160,22 @@ class ProsodyIT {
         RawClient c = RawClient.connect(prosodyC2s).loginAndBind(trustAll, "pros.example", "carol", "carol-pw", "lap");
         c.send("<presence/>");
         return c;
+    }
+
+    /** Certificates both ways (SASL EXTERNAL, XEP-0178): ca.example refuses dialback altogether. */
+    @Test
+    void certificateAuthenticatedMessagesBothWaysWithProsody() throws Exception {
+        try (RawClient dave = ca.login("dave", "pc"); RawClient carol = carol()) {
+            dave.send("<message type='chat' to='carol@pros.example' id='c1'><body>by certificate</body></message>");
+            XmlElement got = carol.element(Ns.CLIENT, "message");
+            assertThat(got.attr("from")).isEqualTo("dave@ca.example/pc");
+            assertThat(got.childText(Ns.CLIENT, "body")).isEqualTo("by certificate");
+            carol.send("<message type='chat' to='dave@ca.example/pc' id='c2'><body>back by certificate</body></message>");
+            XmlElement back = dave.element(Ns.CLIENT, "message");
+            assertThat(back.attr("from")).isEqualTo("carol@pros.example/lap");
+            assertThat(ca.module.inboundDomains()).contains("pros.example");
+            assertThat(ca.module.outboundDomains()).contains("pros.example");
+        }
     }
 
     @Test
