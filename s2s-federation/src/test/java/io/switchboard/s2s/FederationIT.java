@@ -259,6 +259,20 @@ class FederationIT {
     }
 
     @Test
+    void aPerDomainOverrideAllowsDialbackWhereThePolicyDeniesIt() throws Exception {
+        int ap = Federation.freePort();
+        int bp = Federation.freePort();
+        try (Federation a = Federation.start("a.test", ap, routes(ap, bp));
+             Federation b = Federation.start("b.test", bp, with(routes(ap, bp), "s2s.dialback", "deny",
+                     "s2s.dialback-overrides", "a.test=allow"))) {
+            a.addUser("alice");
+            b.addUser("bob");
+            exchangeMessages(a, b);
+            assertThat(b.module.inboundDomains()).contains("a.test");
+        }
+    }
+
+    @Test
     void unreachableDomainBouncesRemoteServerNotFound() throws Exception {
         int ap = Federation.freePort();
         int dead = Federation.freePort();
