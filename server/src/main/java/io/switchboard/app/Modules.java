@@ -6,6 +6,7 @@ import io.switchboard.ext.push.PushModule;
 import io.switchboard.http.HttpModule;
 import io.switchboard.http.upload.UploadModule;
 import io.switchboard.module.ServerModule;
+import io.switchboard.s2s.FederationModule;
 import java.util.List;
 
 /** The features the distribution runs, in start order. Listed here, not discovered. */
@@ -18,6 +19,6 @@ public final class Modules {
     public static List<ServerModule> all() {
         HttpModule http = new HttpModule();
         return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule(),
-                http, new UploadModule(http.routes()));
+                http, new UploadModule(http.routes()), new FederationModule());
     }
 }

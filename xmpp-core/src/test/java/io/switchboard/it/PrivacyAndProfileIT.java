@@ -120,6 +120,10 @@ class PrivacyAndProfileIT {
     void anInactiveClientGetsFewerWritesAndNothingImportantWaits() throws Exception {
         try (RawClient sleepy = login("sleepy", "s"); RawClient chatty = login("chatty", "c")) {
             sleepy.send("<inactive xmlns='urn:xmpp:csi:0'/>");
+            // A round trip on sleepy's stream: the server has handled <inactive/> before chatty starts
+            // (without it, chatty's first presence could overtake it and be delivered at once).
+            sleepy.send("<iq type='get' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>");
+            assertThat(sleepy.element(Ns.CLIENT, "iq").attr("id")).isEqualTo("sync");
             for (int i = 0; i < 50; i++) {
                 chatty.send("<presence to='sleepy@" + D + "/s'><status>" + i + "</status></presence>");
                 chatty.send("<message type='chat' to='sleepy@" + D + "/s'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
