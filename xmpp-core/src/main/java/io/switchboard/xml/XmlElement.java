@@ -19,6 +19,18 @@ public final class XmlElement implements XmlNode {
     private final List<XmlNode> children;
     /** Cached UTF-8 serialization for the client-to-server wire form; benign data race. */
     private byte[] c2sBytes;
+    /**
+     * Shared by this element and the copies made by {@link #withAttr} (which keep the same
+     * children): caches the serialized children, so that a stanza fanned out with a different
+     * {@code to} per recipient serializes its content once. Created at the first such copy; benign
+     * data race (a lost holder only loses the cache).
+     */
+    private SharedContent shared;
+
+    /** The children's serialized form, shared between copies that differ only in attributes. */
+    static final class SharedContent {
+        volatile byte[] c2sInner;
+    }
 
     private XmlElement(XmlName name, List<XmlAttr> attrs, List<XmlNode> children) {
         this.name = name;
@@ -223,7 +235,14 @@ public final class XmlElement implements XmlNode {
             }
             copy.add(new XmlAttr(qname, value));
         }
-        return ofOwned(name, copy, children);
+        XmlElement e = ofOwned(name, copy, children);
+        SharedContent sc = shared;
+        if (sc == null && !children.isEmpty()) {
+            sc = new SharedContent();
+            shared = sc;
+        }
+        e.shared = sc;
+        return e;
     }
 
     /** A copy with the given children replacing the current ones. */
@@ -255,6 +274,10 @@ public final class XmlElement implements XmlNode {
         b.attrs.addAll(attrs);
         b.children.addAll(children);
         return b;
+    }
+
+    SharedContent sharedContent() {
+        return shared;
     }
 
     byte[] cachedC2sBytes() {

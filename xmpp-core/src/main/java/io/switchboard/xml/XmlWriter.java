@@ -35,9 +35,56 @@ public final class XmlWriter {
         if (cached != null) {
             return cached;
         }
-        byte[] bytes = toStreamString(e, Ns.CLIENT).getBytes(StandardCharsets.UTF_8);
+        XmlElement.SharedContent sc = e.sharedContent();
+        byte[] bytes = sc != null && e.ns().equals(Ns.CLIENT) ? fromSharedContent(e, sc) : null;
+        if (bytes == null) {
+            bytes = toStreamString(e, Ns.CLIENT).getBytes(StandardCharsets.UTF_8);
+        }
         e.cacheC2sBytes(bytes);
         return bytes;
+    }
+
+    /**
+     * A top-level stanza in {@code jabber:client} whose children are shared with other copies:
+     * only the start tag is written, the children's bytes are serialized once for all copies.
+     * Null when the attributes need namespace declarations (the general path handles those).
+     */
+    private static byte[] fromSharedContent(XmlElement e, XmlElement.SharedContent sc) {
+        StringBuilder head = new StringBuilder(96).append('<').append(e.local());
+        for (XmlAttr a : e.attrs()) {
+            String ans = a.name().ns();
+            if (ans.isEmpty()) {
+                head.append(' ').append(a.name().local());
+            } else if (ans.equals(Ns.XML)) {
+                head.append(" xml:").append(a.name().local());
+            } else {
+                return null;
+            }
+            head.append("='");
+            escapeAttr(a.value(), head);
+            head.append('\'');
+        }
+        head.append('>');
+        byte[] inner = sc.c2sInner;
+        if (inner == null) {
+            StringBuilder sb = new StringBuilder(256);
+            for (XmlNode n : e.children()) {
+                if (n instanceof XmlText t) {
+                    escapeText(t.text(), sb);
+                } else {
+                    write((XmlElement) n, sb, Ns.CLIENT, Ns.CLIENT, true, false);
+                }
+            }
+            inner = sb.toString().getBytes(StandardCharsets.UTF_8);
+            sc.c2sInner = inner;
+        }
+        byte[] start = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] end = ("</" + e.local() + ">").getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[start.length + inner.length + end.length];
+        System.arraycopy(start, 0, out, 0, start.length);
+        System.arraycopy(inner, 0, out, start.length, inner.length);
+        System.arraycopy(end, 0, out, start.length + inner.length, end.length);
+        return out;
     }
 
     /** The element as written inside a stream whose default (content) namespace is {@code contentNs}. */

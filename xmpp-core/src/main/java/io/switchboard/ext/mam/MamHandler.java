@@ -7,24 +7,16 @@ import io.switchboard.jid.Jid;
 import io.switchboard.jid.MalformedJidException;
 import io.switchboard.routing.StanzaRouter;
 import io.switchboard.stanza.Iq;
-import io.switchboard.stanza.Message;
 import io.switchboard.stanza.Stanza;
 import io.switchboard.stanza.StanzaError;
 import io.switchboard.stanza.StanzaException;
 import io.switchboard.store.ArchivePage;
 import io.switchboard.store.ArchivePreferences;
-import io.switchboard.store.ArchiveQuery;
 import io.switchboard.store.ArchivedMessage;
 import io.switchboard.store.MessageArchive;
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
-import io.switchboard.xml.XmlFragments;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,131 +62,23 @@ public final class MamHandler {
 
     private Iq form(IqRequest req) throws StanzaException {
         ownerOnly(req);
-        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
-        x.child(field("FORM_TYPE", "hidden", ArchiveService.MAM));
-        for (String f : new String[]{"with", "start", "end", "before-id", "after-id"}) {
-            x.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", f)
-                    .attr("type", f.equals("with") ? "jid-single" : "text-single").build());
-        }
-        x.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", "ids").attr("type", "text-multi").build());
-        return req.iq().result(XmlElement.builder(ArchiveService.MAM, "query").child(x.build()).build());
-    }
-
-    private static XmlElement field(String var, String type, String value) {
-        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", var).attr("type", type);
-        f.textChild(Ns.DATA_FORMS, "value", value);
-        return f.build();
+        return req.iq().result(MamQueries.form());
     }
 
     private Iq query(IqRequest req) throws StanzaException {
         ownerOnly(req);
         Jid owner = req.target();
-        XmlElement q = req.iq().payload();
-        String queryId = q.attr("queryid");
-        Jid with = null;
-        Long startId = null;
-        Long endId = null;
-        Long afterId = null;
-        Long beforeId = null;
-        List<Long> idList = null;
-        XmlElement form = q.child(Ns.DATA_FORMS, "x");
-        if (form != null) {
-            for (XmlElement f : form.elements(Ns.DATA_FORMS, "field")) {
-                String var = f.attr("var");
-                List<String> values = f.elements(Ns.DATA_FORMS, "value").stream().map(XmlElement::text).toList();
-                String v = values.isEmpty() ? null : values.get(0);
-                if (var == null || v == null || "FORM_TYPE".equals(var)) {
-                    continue;
-                }
-                switch (var) {
-                    case "with" -> {
-                        try {
-                            with = Jid.of(v).bare();
-                        } catch (MalformedJidException e) {
-                            throw new StanzaException(StanzaError.jidMalformed("invalid 'with'"));
-                        }
-                    }
-                    case "start" -> startId = ArchiveIds.lowerBound(time(v));
-                    case "end" -> endId = ArchiveIds.upperBound(time(v));
-                    case "after-id" -> afterId = id(v);
-                    case "before-id" -> beforeId = id(v);
-                    case "ids" -> {
-                        idList = new ArrayList<>();
-                        for (String s : values) {
-                            idList.add(id(s));
-                        }
-                    }
-                    default -> throw new StanzaException(StanzaError.badRequest("unsupported field " + var));
-                }
-            }
-        }
-        int max = defaultPage;
-        boolean last = false;
-        XmlElement set = q.child(RSM, "set");
-        if (set != null) {
-            String m = set.childText(RSM, "max");
-            if (m != null) {
-                try {
-                    max = Math.max(0, Math.min(maxPage, Integer.parseInt(m.trim())));
-                } catch (NumberFormatException e) {
-                    throw new StanzaException(StanzaError.badRequest("invalid <max/>"));
-                }
-            }
-            String a = set.childText(RSM, "after");
-            if (a != null) {
-                long v = id(a);
-                afterId = afterId == null ? v : Math.max(afterId, v);
-            }
-            XmlElement b = set.child(RSM, "before");
-            if (b != null) {
-                if (b.text().isEmpty()) {
-                    last = true;
-                } else {
-                    long v = id(b.text());
-                    beforeId = beforeId == null ? v : Math.min(beforeId, v);
-                }
-            }
-        }
+        MamQueries.Parsed p = MamQueries.parse(req.iq().payload(), defaultPage, maxPage);
         service.archiver().flush();
-        ArchivePage page = service.archive().query(new ArchiveQuery(owner, with, startId, endId, afterId, beforeId,
-                idList, max, last));
-        List<ArchivedMessage> msgs = new ArrayList<>(page.messages());
-        boolean flip = q.hasChild(ArchiveService.MAM, "flip-page");
-        if (flip) {
-            java.util.Collections.reverse(msgs);
-        }
+        ArchivePage page = service.archive().query(p.toQuery(owner, p.with() == null ? null : p.with().bare()));
         Jid requester = req.from();
-        for (ArchivedMessage a : msgs) {
-            XmlElement stored;
-            try {
-                stored = XmlFragments.parse(a.stanza());
-            } catch (IllegalArgumentException e) {
-                continue;
+        for (ArchivedMessage a : MamQueries.ordered(page, p)) {
+            XmlElement m = MamQueries.result(p.queryId(), a, owner, requester);
+            if (m != null) {
+                router.get().reply(req.session(), Stanza.trusted(m));
             }
-            XmlElement result = XmlElement.builder(ArchiveService.MAM, "result").attr("queryid", queryId)
-                    .attr("id", ArchiveIds.format(a.id()))
-                    .child(XmlElement.builder(FORWARD, "forwarded")
-                            .child(XmlElement.builder(Ns.DELAY, "delay").attr("stamp", stamp(a.at())).build())
-                            .child(stored).build())
-                    .build();
-            Message m = (Message) Stanza.trusted(XmlElement.builder(Ns.CLIENT, "message")
-                    .attr("to", requester.toString()).attr("from", owner.toString()).child(result).build());
-            router.get().reply(req.session(), m);
         }
-        XmlElement.Builder rsm = XmlElement.builder(RSM, "set");
-        if (!page.messages().isEmpty()) {
-            rsm.child(XmlElement.builder(RSM, "first").text(ArchiveIds.format(page.messages().get(0).id())).build());
-            rsm.textChild(RSM, "last", ArchiveIds.format(page.messages().get(page.messages().size() - 1).id()));
-        }
-        if (page.count() >= 0) {
-            rsm.textChild(RSM, "count", Long.toString(page.count()));
-        }
-        XmlElement.Builder fin = XmlElement.builder(ArchiveService.MAM, "fin").attr("queryid", queryId);
-        if (page.complete()) {
-            fin.attr("complete", "true");
-        }
-        fin.child(rsm.build());
-        return req.iq().result(fin.build());
+        return req.iq().result(MamQueries.fin(p.queryId(), page));
     }
 
     private Iq metadata(IqRequest req) throws StanzaException {
@@ -257,23 +141,7 @@ public final class MamHandler {
                 .child(always.build()).child(never.build()).build();
     }
 
-    private static Instant time(String v) throws StanzaException {
-        try {
-            return OffsetDateTime.parse(v, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new StanzaException(StanzaError.badRequest("invalid timestamp " + v));
-        }
-    }
-
-    private static long id(String v) throws StanzaException {
-        long id = ArchiveIds.parse(v.trim());
-        if (id < 0) {
-            throw new StanzaException(StanzaError.itemNotFound("no such archive id"));
-        }
-        return id;
-    }
-
     static String stamp(Instant t) {
-        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
+        return MamQueries.stamp(t);
     }
 }
