@@ -1,0 +1,1125 @@
+package io.switchboard.muc;
+
+import io.switchboard.ext.mam.ArchiveService;
+import io.switchboard.ext.mam.MamQueries;
+import io.switchboard.jid.Jid;
+import io.switchboard.stanza.Iq;
+import io.switchboard.stanza.Message;
+import io.switchboard.stanza.Presence;
+import io.switchboard.stanza.Stanza;
+import io.switchboard.stanza.StanzaError;
+import io.switchboard.stanza.StanzaException;
+import io.switchboard.store.ArchivePage;
+import io.switchboard.store.ArchivedMessage;
+import io.switchboard.store.MucRoomRecord;
+import io.switchboard.xml.Ns;
+import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlFragments;
+import io.switchboard.xml.XmlNode;
+import io.switchboard.xml.XmlWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One room and its XEP-0045 logic. Every method runs on the room's lane of {@link MucService}, so
+ * the state needs no locks; only {@link #config} and {@link #occupantCount} are read from other
+ * threads (disco of the service), and they are immutable or volatile.
+ */
+final class Room {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Room.class);
+
+    static final String MUC = "http://jabber.org/protocol/muc";
+    static final String USER = MUC + "#user";
+    static final String ADMIN = MUC + "#admin";
+    static final String OWNER = MUC + "#owner";
+    static final String REQUEST = MUC + "#request";
+    static final String ROOMINFO = MUC + "#roominfo";
+    static final String OCCUPANT_ID = "urn:xmpp:occupant-id:0";
+    static final String RETRACT = "urn:xmpp:message-retract:1";
+    static final String MODERATE = "urn:xmpp:message-moderate:1";
+
+    private record HistoryEntry(XmlElement message, Instant at, int chars, long id) {
+    }
+
+    final Jid jid;
+    private final MucService service;
+    private volatile RoomConfig config;
+    private volatile int occupantCount;
+    private final Map<Jid, Affiliation> affiliations = new HashMap<>();
+    private final Map<String, Occupant> byNick = new LinkedHashMap<>();
+    private final Map<Jid, Occupant> byReal = new HashMap<>();
+    private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+    private volatile boolean locked;
+    private String subject;
+    private String subjectBy;
+    private final Instant created;
+    private final Jid creator;
+
+    Room(MucService service, Jid jid, RoomConfig config, Jid creator, Instant created, boolean locked) {
+        this.service = service;
+        this.jid = jid;
+        this.config = config;
+        this.creator = creator;
+        this.created = created;
+        this.locked = locked;
+    }
+
+    static Room restore(MucService service, MucRoomRecord r) {
+        Room room = new Room(service, r.room(), RoomConfig.fromMap(r.config()), null, r.created(), false);
+        for (Map.Entry<Jid, String> e : r.affiliations().entrySet()) {
+            Affiliation a = Affiliation.parse(e.getValue());
+            if (a != null && a != Affiliation.NONE) {
+                room.affiliations.put(e.getKey(), a);
+            }
+        }
+        room.subject = r.subject();
+        room.subjectBy = r.subjectBy();
+        return room;
+    }
+
+    RoomConfig config() {
+        return config;
+    }
+
+    void setOwner(Jid bare) {
+        affiliations.put(bare.bare(), Affiliation.OWNER);
+    }
+
+    int occupantCount() {
+        return occupantCount;
+    }
+
+    boolean isLocked() {
+        return locked;
+    }
+
+    Jid creator() {
+        return creator;
+    }
+
+    boolean isEmpty() {
+        return byNick.isEmpty();
+    }
+
+    Affiliation affiliation(Jid real) {
+        return affiliations.getOrDefault(real.bare(), Affiliation.NONE);
+    }
+
+    MucRoomRecord record() {
+        Map<Jid, String> affs = new LinkedHashMap<>();
+        affiliations.forEach((k, v) -> affs.put(k, v.wire()));
+        return new MucRoomRecord(jid, config.toMap(), affs, subject, subjectBy, created);
+    }
+
+    /** Loads the newest archived messages as join history (after a restart). */
+    void loadHistory(List<ArchivedMessage> messages) {
+        for (ArchivedMessage a : messages) {
+            try {
+                XmlElement e = XmlFragments.parse(a.stanza());
+                if (e.hasChild(Ns.CLIENT, "body")) {
+                    addHistory(new HistoryEntry(e, a.at(), a.stanza().length(), a.id()));
+                }
+            } catch (IllegalArgumentException ex) {
+                LOG.debug("Unreadable archived message {} of {}", a.id(), jid);
+            }
+        }
+    }
+
+    private Jid nickJid(String nick) {
+        return jid.withResource(nick);
+    }
+
+    // ------------------------------------------------------------------------------------ presence
+
+    void presence(Presence p) {
+        Jid from = p.from();
+        Occupant o = byReal.get(from);
+        switch (p.type()) {
+            case ERROR -> {
+                if (o != null) {
+                    remove(o, List.of(333), null, null, "kicked: an error from the occupant's client");
+                }
+            }
+            case UNAVAILABLE -> {
+                if (o != null) {
+                    leave(o, p);
+                }
+            }
+            case AVAILABLE -> {
+                if (!p.to().hasResource()) {
+                    service.bounce(p, StanzaError.jidMalformed("a nickname is required"));
+                } else if (o == null) {
+                    join(p, false);
+                } else if (o.nick.equals(p.to().resource())) {
+                    o.presence = presenceChildren(p);
+                    broadcastPresence(o, List.of(), null, null);
+                } else {
+                    changeNick(o, p);
+                }
+            }
+            default -> service.bounce(p, StanzaError.badRequest("rooms do not take subscriptions"));
+        }
+    }
+
+    /** A join (§7.2). {@code created}: the room was just made for this user (§10.1). */
+    void join(Presence p, boolean createdNow) {
+        Jid real = p.from();
+        String nick = p.to().resource();
+        Affiliation aff = affiliation(real);
+        XmlElement mucX = p.element().child(MUC, "x");
+        if (locked && aff != Affiliation.OWNER) {
+            service.bounce(p, StanzaError.itemNotFound("the room is not configured yet"));
+            return;
+        }
+        if (aff == Affiliation.OUTCAST) {
+            service.bounce(p, StanzaError.forbidden("you are banned from this room"));
+            return;
+        }
+        RoomConfig c = config;
+        if (c.membersOnly() && !aff.atLeast(Affiliation.MEMBER)) {
+            service.bounce(p, StanzaError.registrationRequired("this room is for members only"));
+            return;
+        }
+        Occupant holder = byNick.get(nick);
+        if (holder != null && !holder.real.equals(real)) {
+            service.bounce(p, StanzaError.conflict("that nickname is taken"));
+            return;
+        }
+        if (c.passwordProtected()) {
+            String given = mucX == null ? null : mucX.childText(MUC, "password");
+            if (given == null || !given.equals(c.password())) {
+                service.bounce(p, StanzaError.notAuthorized("a password is required"));
+                return;
+            }
+        }
+        int max = c.maxUsers() == 0 ? service.maxOccupants() : Math.min(c.maxUsers(), service.maxOccupants());
+        if (byNick.size() >= max && !aff.atLeast(Affiliation.ADMIN)) {
+            service.bounce(p, StanzaError.serviceUnavailable("the room is full"));
+            return;
+        }
+        if (!service.admitJoin(real.bare())) {
+            service.bounce(p, StanzaError.policyViolation("too many joins, try again later")
+                    .withText("too many joins, try again later"));
+            return;
+        }
+        Role role = aff.atLeast(Affiliation.ADMIN) ? Role.MODERATOR
+                : c.moderated() && aff == Affiliation.NONE ? Role.VISITOR : Role.PARTICIPANT;
+        Occupant o = new Occupant(real, nick, role, service.occupantId(jid, real), presenceChildren(p));
+        // §7.2.3: existing occupants' presence first.
+        boolean joinerSeesJids = c.whoisAnyone() || role == Role.MODERATOR;
+        for (Occupant other : byNick.values()) {
+            Presence pr = occupantPresence(other, false, joinerSeesJids, List.of(), null, null, null);
+            service.send(pr.withTo(real));
+        }
+        byNick.put(nick, o);
+        byReal.put(real, o);
+        occupantCount = byNick.size();
+        List<Integer> selfCodes = new ArrayList<>();
+        if (c.whoisAnyone()) {
+            selfCodes.add(100);
+        }
+        if (c.logging()) {
+            selfCodes.add(170);
+        }
+        if (createdNow) {
+            selfCodes.add(201);
+        }
+        broadcastPresence(o, selfCodes, null, null);
+        if (mucX != null || !createdNow) {
+            sendHistory(real, mucX == null ? null : mucX.child(MUC, "history"));
+        }
+        // §7.2.15: the subject, even when empty, marks the end of the history.
+        XmlElement.Builder s = XmlElement.builder(Ns.CLIENT, "message").attr("type", "groupchat")
+                .attr("from", subjectBy == null ? jid.toString() : nickJid(subjectBy).toString())
+                .attr("to", real.toString()).attr("id", service.newId());
+        s.child(XmlElement.builder(Ns.CLIENT, "subject").text(subject == null ? "" : subject).build());
+        service.send(Stanza.trusted(s.build()));
+        LOG.debug("{} joined {} as {}", real, jid, nick);
+    }
+
+    private static List<XmlNode> presenceChildren(Presence p) {
+        List<XmlNode> out = new ArrayList<>();
+        for (XmlNode n : p.element().children()) {
+            if (n instanceof XmlElement e && !e.ns().equals(MUC) && !e.ns().equals(USER)
+                    && !e.ns().equals(OCCUPANT_ID) && !e.is(Ns.CLIENT, "error")) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private void leave(Occupant o, Presence p) {
+        List<XmlNode> children = new ArrayList<>();
+        for (XmlNode n : presenceChildren(p)) {
+            if (n instanceof XmlElement e && e.is(Ns.CLIENT, "status")) {
+                children.add(e);
+            }
+        }
+        o.presence = children;
+        removeOccupant(o);
+        sendUnavailable(o, List.of(), null, null, null, null);
+        service.roomMaybeEmpty(this);
+    }
+
+    private void changeNick(Occupant o, Presence p) {
+        String newNick = p.to().resource();
+        if (byNick.containsKey(newNick)) {
+            service.bounce(p, StanzaError.conflict("that nickname is taken"));
+            return;
+        }
+        // §7.6: unavailable from the old nick with 303 and the new nick, then available from the new one.
+        sendUnavailable(o, List.of(303), newNick, null, null, null);
+        byNick.remove(o.nick);
+        o.nick = newNick;
+        o.presence = presenceChildren(p);
+        byNick.put(newNick, o);
+        broadcastPresence(o, List.of(), null, null);
+    }
+
+    private void removeOccupant(Occupant o) {
+        byNick.remove(o.nick);
+        byReal.remove(o.real);
+        occupantCount = byNick.size();
+    }
+
+    /** Removes an occupant for a reason (kick 307, ban 301, affiliation 321, members-only 322, error 333). */
+    private void remove(Occupant o, List<Integer> codes, String actorNick, String reason, String log) {
+        o.role = Role.NONE;
+        removeOccupant(o);
+        o.presence = List.of();
+        sendUnavailable(o, codes, null, actorNick, reason, null);
+        LOG.info("{} removed from {}: {}", o.real, jid, log);
+        service.roomMaybeEmpty(this);
+    }
+
+    /** Unavailable presence of {@code o} to itself and every remaining occupant. */
+    private void sendUnavailable(Occupant o, List<Integer> codes, String newNick, String actorNick, String reason,
+                                 XmlElement destroy) {
+        Role shownRole = newNick == null ? Role.NONE : o.role;
+        Role saved = o.role;
+        o.role = shownRole;
+        Presence self = occupantPresence(o, true, true, codes, newNick, actorNick, reason, destroy, true);
+        Presence withJid = occupantPresence(o, false, true, codes, newNick, actorNick, reason, destroy, true);
+        Presence anon = occupantPresence(o, false, false, codes, newNick, actorNick, reason, destroy, true);
+        o.role = saved;
+        service.send(self.withTo(o.real));
+        for (Occupant other : byNick.values()) {
+            if (other != o) {
+                service.send((seesJids(other) ? withJid : anon).withTo(other.real));
+            }
+        }
+    }
+
+    private boolean seesJids(Occupant receiver) {
+        return config.whoisAnyone() || receiver.role == Role.MODERATOR;
+    }
+
+    /** Available presence of {@code o} to everyone, itself with 110 and {@code selfCodes}. */
+    private void broadcastPresence(Occupant o, List<Integer> selfCodes, String actorNick, String reason) {
+        List<Integer> self = new ArrayList<>(selfCodes);
+        Presence mine = occupantPresence(o, true, true, self, null, actorNick, reason);
+        Presence withJid = occupantPresence(o, false, true, List.of(), null, actorNick, reason);
+        Presence anon = occupantPresence(o, false, false, List.of(), null, actorNick, reason);
+        for (Occupant other : byNick.values()) {
+            if (other != o) {
+                service.send((seesJids(other) ? withJid : anon).withTo(other.real));
+            }
+        }
+        service.send(mine.withTo(o.real));
+    }
+
+    private Presence occupantPresence(Occupant o, boolean self, boolean withJid, List<Integer> codes, String newNick,
+                                      String actorNick, String reason) {
+        return occupantPresence(o, self, withJid, codes, newNick, actorNick, reason, null, false);
+    }
+
+    /** Built once per audience; {@code withTo} per recipient shares the children. */
+    private Presence occupantPresence(Occupant o, boolean self, boolean withJid, List<Integer> codes, String newNick,
+                                      String actorNick, String reason, XmlElement destroy, boolean unavailable) {
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "presence").attr("from", nickJid(o.nick).toString());
+        if (unavailable) {
+            b.attr("type", "unavailable");
+        }
+        b.children(o.presence);
+        XmlElement.Builder x = XmlElement.builder(USER, "x");
+        XmlElement.Builder item = XmlElement.builder(USER, "item")
+                .attr("affiliation", affiliation(o.real).wire()).attr("role", o.role.wire());
+        if (withJid) {
+            item.attr("jid", o.real.toString());
+        }
+        item.attr("nick", newNick);
+        if (actorNick != null) {
+            item.child(XmlElement.builder(USER, "actor").attr("nick", actorNick).build());
+        }
+        if (reason != null) {
+            item.textChild(USER, "reason", reason);
+        }
+        x.child(item.build());
+        if (destroy != null) {
+            x.child(destroy);
+        }
+        if (self) {
+            x.child(status(110));
+        }
+        for (int c : codes) {
+            x.child(status(c));
+        }
+        b.child(x.build());
+        b.child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", o.occupantId).build());
+        return (Presence) Stanza.trusted(b.build());
+    }
+
+    private static XmlElement status(int code) {
+        return XmlElement.builder(USER, "status").attr("code", Integer.toString(code)).build();
+    }
+
+    // ------------------------------------------------------------------------------------ history
+
+    private void addHistory(HistoryEntry e) {
+        history.addLast(e);
+        while (history.size() > service.historySize()) {
+            history.pollFirst();
+        }
+    }
+
+    /** §7.2.14: the history the joiner asked for, within the server's cap. */
+    private void sendHistory(Jid real, XmlElement h) {
+        int maxStanzas = service.historySize();
+        long maxChars = Long.MAX_VALUE;
+        Instant since = null;
+        if (h != null) {
+            maxStanzas = Math.min(maxStanzas, intAttr(h, "maxstanzas", maxStanzas));
+            maxChars = intAttr(h, "maxchars", Integer.MAX_VALUE);
+            int seconds = intAttr(h, "seconds", -1);
+            if (seconds >= 0) {
+                since = service.now().minus(Duration.ofSeconds(seconds));
+            }
+            String s = h.attr("since");
+            if (s != null) {
+                try {
+                    Instant t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+                    since = since == null || t.isAfter(since) ? t : since;
+                } catch (DateTimeParseException e) {
+                    LOG.debug("Ignoring a malformed history 'since' from {}", real);
+                }
+            }
+        }
+        List<HistoryEntry> picked = new ArrayList<>();
+        long chars = 0;
+        var it = history.descendingIterator();
+        while (it.hasNext() && picked.size() < maxStanzas) {
+            HistoryEntry e = it.next();
+            if (since != null && e.at().isBefore(since)) {
+                break;
+            }
+            if (chars + e.chars() > maxChars) {
+                break;
+            }
+            chars += e.chars();
+            picked.add(e);
+        }
+        for (int i = picked.size() - 1; i >= 0; i--) {
+            HistoryEntry e = picked.get(i);
+            XmlElement m = e.message().withAttr("to", real.toString())
+                    .withChild(XmlElement.builder(Ns.DELAY, "delay").attr("from", jid.toString())
+                            .attr("stamp", MamQueries.stamp(e.at())).build());
+            service.send(Stanza.trusted(m));
+        }
+    }
+
+    private static int intAttr(XmlElement e, String name, int def) {
+        String v = e.attr(name);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(v.trim()));
+        } catch (NumberFormatException ex) {
+            return def;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ messages
+
+    void message(Message m) {
+        Jid from = m.from();
+        Occupant o = byReal.get(from);
+        if (m.type() == Message.Type.ERROR) {
+            if (o != null) {
+                remove(o, List.of(333), null, null, "kicked: a message to the occupant bounced");
+            }
+            return;
+        }
+        if (m.to().hasResource()) {
+            privateMessage(o, m);
+            return;
+        }
+        if (m.type() != Message.Type.GROUPCHAT) {
+            roomMessage(o, m);
+            return;
+        }
+        if (o == null) {
+            service.bounce(m, StanzaError.notAcceptable("only occupants may send messages to the room"));
+            return;
+        }
+        if (XmlWriter.c2sBytes(m.element()).length > service.maxMessageSize()) {
+            service.bounce(m, StanzaError.policyViolation("the message is too large"));
+            return;
+        }
+        XmlElement subj = m.element().child(Ns.CLIENT, "subject");
+        boolean isSubjectChange = subj != null && !m.hasBody();
+        if (o.role == Role.VISITOR || o.role == Role.NONE) {
+            service.bounce(m, StanzaError.forbidden("visitors may not speak in a moderated room"));
+            return;
+        }
+        if (isSubjectChange) {
+            if (!config.changeSubject() && o.role != Role.MODERATOR) {
+                service.bounce(m, StanzaError.forbidden("only moderators may change the subject"));
+                return;
+            }
+            subject = subj.text();
+            subjectBy = o.nick;
+            service.persist(this);
+        }
+        long id = service.nextArchiveId();
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", nickJid(o.nick).toString())
+                .attr("type", "groupchat").attr("id", m.id());
+        String lang = m.lang();
+        if (lang != null) {
+            b.attr(io.switchboard.xml.XmlName.of(Ns.XML, "lang"), lang);
+        }
+        for (XmlNode n : m.element().children()) {
+            if (n instanceof XmlElement e && (e.is(ArchiveService.SID, "stanza-id") || e.ns().equals(OCCUPANT_ID))) {
+                continue;
+            }
+            b.child(n);
+        }
+        b.child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", o.occupantId).build());
+        b.child(XmlElement.builder(ArchiveService.SID, "stanza-id").attr("id", io.switchboard.ext.mam.ArchiveIds.format(id))
+                .attr("by", jid.toString()).build());
+        XmlElement built = b.build();
+        broadcast(built);
+        Instant at = io.switchboard.ext.mam.ArchiveIds.time(id);
+        if (m.hasBody()) {
+            String xml = XmlWriter.toXml(built);
+            addHistory(new HistoryEntry(built, at, xml.length(), id));
+            if (config.logging()) {
+                XmlElement origin = m.element().child(ArchiveService.SID, "origin-id");
+                service.archive(new ArchivedMessage(jid, id, nickJid(o.nick), false, at,
+                        origin == null ? null : origin.attr("id"), xml));
+            }
+        }
+    }
+
+    /** The same element, addressed to each occupant: children and their bytes are shared. */
+    private void broadcast(XmlElement built) {
+        Message base = (Message) Stanza.trusted(built);
+        for (Occupant other : byNick.values()) {
+            service.send(base.withTo(other.real));
+        }
+    }
+
+    private void privateMessage(Occupant o, Message m) {
+        if (o == null) {
+            service.bounce(m, StanzaError.notAcceptable("only occupants may send private messages"));
+            return;
+        }
+        Occupant target = byNick.get(m.to().resource());
+        if (target == null) {
+            service.bounce(m, StanzaError.itemNotFound("no such occupant"));
+            return;
+        }
+        boolean allowed = switch (config.allowPm()) {
+            case "anyone" -> true;
+            case "participants" -> o.role.rank() >= Role.PARTICIPANT.rank();
+            case "moderators" -> o.role == Role.MODERATOR;
+            default -> false;
+        };
+        if (!allowed || m.type() == Message.Type.GROUPCHAT) {
+            service.bounce(m, m.type() == Message.Type.GROUPCHAT
+                    ? StanzaError.badRequest("groupchat messages go to the room") : StanzaError.forbidden("private messages are not allowed here"));
+            return;
+        }
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", nickJid(o.nick).toString())
+                .attr("to", target.real.toString()).attr("type", m.typeAttr()).attr("id", m.id());
+        for (XmlNode n : m.element().children()) {
+            if (!(n instanceof XmlElement e && (e.ns().equals(USER) || e.ns().equals(OCCUPANT_ID)))) {
+                b.child(n);
+            }
+        }
+        b.emptyChild(USER, "x");
+        b.child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", o.occupantId).build());
+        service.send(Stanza.trusted(b.build()));
+    }
+
+    /** Messages to the room's bare JID that are not groupchat: invitations, declines, voice requests. */
+    private void roomMessage(Occupant o, Message m) {
+        XmlElement x = m.element().child(USER, "x");
+        if (x != null && x.child(USER, "invite") != null) {
+            invite(o, m, x);
+            return;
+        }
+        if (x != null && x.child(USER, "decline") != null) {
+            XmlElement d = x.child(USER, "decline");
+            Jid to = d.attr("to") == null ? null : Jid.tryOf(d.attr("to")).orElse(null);
+            if (to == null) {
+                service.bounce(m, StanzaError.badRequest("a decline needs a 'to'"));
+                return;
+            }
+            XmlElement.Builder dx = XmlElement.builder(USER, "decline").attr("from", m.from().bare().toString());
+            dx.textChild(USER, "reason", d.childText(USER, "reason"));
+            service.send(Stanza.trusted(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                    .attr("to", to.toString()).child(XmlElement.builder(USER, "x").child(dx.build()).build()).build()));
+            return;
+        }
+        XmlElement form = m.element().child(Ns.DATA_FORMS, "x");
+        if (form != null && REQUEST.equals(Forms.formType(form))) {
+            voiceRequest(o, m, form);
+            return;
+        }
+        service.bounce(m, StanzaError.badRequest("send groupchat messages to the room"));
+    }
+
+    /** §7.8.2 mediated invitations. */
+    private void invite(Occupant o, Message m, XmlElement x) {
+        if (o == null) {
+            service.bounce(m, StanzaError.notAcceptable("only occupants may invite"));
+            return;
+        }
+        Affiliation aff = affiliation(o.real);
+        RoomConfig c = config;
+        if (c.membersOnly() && !c.allowInvites() && !aff.atLeast(Affiliation.ADMIN)) {
+            service.bounce(m, StanzaError.forbidden("only admins may invite to this room"));
+            return;
+        }
+        for (XmlElement inv : x.elements(USER, "invite")) {
+            Jid to = inv.attr("to") == null ? null : Jid.tryOf(inv.attr("to")).orElse(null);
+            if (to == null) {
+                service.bounce(m, StanzaError.jidMalformed("an invitation needs a valid 'to'"));
+                return;
+            }
+            if (c.membersOnly() && affiliation(to) == Affiliation.NONE) {
+                // §7.8.2: the service may add the invitee to the member list.
+                affiliations.put(to.bare(), Affiliation.MEMBER);
+                service.persist(this);
+            }
+            XmlElement.Builder ix = XmlElement.builder(USER, "invite").attr("from", o.real.bare().toString());
+            ix.textChild(USER, "reason", inv.childText(USER, "reason"));
+            XmlElement.Builder ux = XmlElement.builder(USER, "x").child(ix.build());
+            if (c.passwordProtected()) {
+                ux.textChild(USER, "password", c.password());
+            }
+            XmlElement.Builder msg = XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                    .attr("to", to.toString()).attr("id", m.id()).child(ux.build());
+            // XEP-0249 alongside, for clients that only understand direct invitations.
+            msg.child(XmlElement.builder("jabber:x:conference", "x").attr("jid", jid.toString())
+                    .attr("reason", inv.childText(USER, "reason")).attr("password", c.passwordProtected() ? c.password() : null)
+                    .build());
+            service.send(Stanza.trusted(msg.build()));
+        }
+    }
+
+    /** §7.13 voice requests and §8.6 their approval. */
+    private void voiceRequest(Occupant o, Message m, XmlElement form) {
+        if (o == null) {
+            service.bounce(m, StanzaError.notAcceptable("only occupants may request voice"));
+            return;
+        }
+        Map<String, List<String>> v = Forms.values(form);
+        List<String> allow = v.get("muc#request_allow");
+        if (allow != null && o.role == Role.MODERATOR) {
+            List<String> nick = v.get("muc#roomnick");
+            Occupant target = nick == null || nick.isEmpty() ? null : byNick.get(nick.get(0));
+            boolean yes = !allow.isEmpty() && (allow.get(0).equals("1") || allow.get(0).equals("true"));
+            if (yes && target != null && target.role == Role.VISITOR) {
+                target.role = Role.PARTICIPANT;
+                broadcastPresence(target, List.of(), o.nick, null);
+            }
+            return;
+        }
+        if (o.role != Role.VISITOR) {
+            return;
+        }
+        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        f.textChild(Ns.DATA_FORMS, "title", "Voice request");
+        f.textChild(Ns.DATA_FORMS, "instructions", "To approve this request for voice, select the checkbox and submit.");
+        f.child(Forms.field("FORM_TYPE", "hidden", null, REQUEST));
+        f.child(Forms.field("muc#role", "list-single", "Requested role", "participant"));
+        f.child(Forms.field("muc#jid", "jid-single", "User ID", o.real.bare().toString()));
+        f.child(Forms.field("muc#roomnick", "text-single", "Room nickname", o.nick));
+        f.child(Forms.field("muc#request_allow", "boolean", "Grant voice to this person?", "false"));
+        XmlElement base = XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                .attr("id", service.newId()).child(f.build()).build();
+        Message msg = (Message) Stanza.trusted(base);
+        for (Occupant mod : byNick.values()) {
+            if (mod.role == Role.MODERATOR) {
+                service.send(msg.withTo(mod.real));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ IQs
+
+    void iq(Iq iq) throws StanzaException {
+        if (!iq.type().isRequest()) {
+            return;
+        }
+        XmlElement q = iq.payload();
+        if (q == null) {
+            throw new StanzaException(StanzaError.badRequest("an IQ needs a payload"));
+        }
+        if (iq.to().hasResource()) {
+            occupantIq(iq, q);
+            return;
+        }
+        Jid from = iq.from();
+        Affiliation aff = affiliation(from);
+        if (locked && aff != Affiliation.OWNER) {
+            throw new StanzaException(StanzaError.itemNotFound("no such room"));
+        }
+        boolean get = iq.type() == Iq.Type.GET;
+        String ns = q.ns();
+        if (get && q.is(Ns.DISCO_INFO, "query")) {
+            reply(iq, discoInfo(q.attr("node")));
+        } else if (get && q.is(Ns.DISCO_ITEMS, "query")) {
+            reply(iq, XmlElement.empty(Ns.DISCO_ITEMS, "query"));
+        } else if (get && q.is(Ns.PING, "ping")) {
+            reply(iq, null);
+        } else if (ns.equals(ADMIN) && q.local().equals("query")) {
+            if (get) {
+                reply(iq, adminGet(from, q));
+            } else {
+                adminSet(from, q);
+                reply(iq, null);
+            }
+        } else if (ns.equals(OWNER) && q.local().equals("query")) {
+            if (aff != Affiliation.OWNER) {
+                throw new StanzaException(StanzaError.forbidden("only owners may configure the room"));
+            }
+            if (get) {
+                reply(iq, XmlElement.builder(OWNER, "query").child(config.form(list(Affiliation.OWNER),
+                        list(Affiliation.ADMIN))).build());
+            } else {
+                ownerSet(iq, from, q);
+            }
+        } else if (q.is(ArchiveService.MAM, "query")) {
+            mam(iq, from, q, get);
+        } else if (!get && q.is(MODERATE, "moderate")) {
+            moderate(from, q);
+            reply(iq, null);
+        } else {
+            throw new StanzaException(StanzaError.serviceUnavailable(null));
+        }
+    }
+
+    private void reply(Iq iq, XmlElement payload) {
+        service.send(iq.result(payload));
+    }
+
+    /** IQs to an occupant: XEP-0410 self-ping; no IQ proxying yet. */
+    private void occupantIq(Iq iq, XmlElement q) throws StanzaException {
+        Occupant sender = byReal.get(iq.from());
+        if (q.is(Ns.PING, "ping")) {
+            if (sender == null) {
+                throw new StanzaException(StanzaError.notAcceptable("not an occupant"));
+            }
+            if (byNick.get(iq.to().resource()) == null) {
+                throw new StanzaException(StanzaError.itemNotFound("no such occupant"));
+            }
+            reply(iq, null);
+            return;
+        }
+        if (sender == null) {
+            throw new StanzaException(StanzaError.notAcceptable("not an occupant"));
+        }
+        throw new StanzaException(StanzaError.serviceUnavailable(null));
+    }
+
+    private XmlElement discoInfo(String node) throws StanzaException {
+        if (node != null) {
+            throw new StanzaException(StanzaError.itemNotFound("no such node"));
+        }
+        RoomConfig c = config;
+        XmlElement.Builder q = XmlElement.builder(Ns.DISCO_INFO, "query");
+        q.child(XmlElement.builder(Ns.DISCO_INFO, "identity").attr("category", "conference").attr("type", "text")
+                .attr("name", c.name().isEmpty() ? jid.local() : c.name()).build());
+        List<String> features = new ArrayList<>(List.of(MUC, Ns.DISCO_INFO, Ns.DISCO_ITEMS, Ns.PING,
+                "http://jabber.org/protocol/muc#stable_id", "http://jabber.org/protocol/muc#self-ping-optimization",
+                OCCUPANT_ID, MODERATE, ArchiveService.SID, REQUEST));
+        features.add(c.passwordProtected() ? "muc_passwordprotected" : "muc_unsecured");
+        features.add(c.publicRoom() ? "muc_public" : "muc_hidden");
+        features.add(c.persistent() ? "muc_persistent" : "muc_temporary");
+        features.add(c.membersOnly() ? "muc_membersonly" : "muc_open");
+        features.add(c.moderated() ? "muc_moderated" : "muc_unmoderated");
+        features.add(c.whoisAnyone() ? "muc_nonanonymous" : "muc_semianonymous");
+        if (c.logging()) {
+            features.add(ArchiveService.MAM);
+        }
+        for (String f : features) {
+            q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
+        }
+        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "result");
+        x.child(Forms.field("FORM_TYPE", "hidden", null, ROOMINFO));
+        x.child(Forms.field("muc#roominfo_description", "text-single", "Description", c.description()));
+        x.child(Forms.field("muc#roominfo_occupants", "text-single", "Number of occupants",
+                Integer.toString(byNick.size())));
+        x.child(Forms.field("muc#roominfo_subject", "text-single", "Subject", subject == null ? "" : subject));
+        x.child(Forms.field("muc#roominfo_subjectmod", "boolean", "Occupants may change the subject",
+                Forms.bool(c.changeSubject())));
+        x.child(Forms.field("muc#roominfo_lang", "text-single", "Language", c.language()));
+        x.child(Forms.field("muc#roomconfig_roomname", "text-single", "Name", c.name()));
+        x.child(Forms.field("muc#maxhistoryfetch", "text-single", "Maximum history", Integer.toString(service.historySize())));
+        x.child(Forms.field("muc#roomconfig_allowinvites", "boolean", "Occupants may invite", Forms.bool(c.allowInvites())));
+        x.child(Forms.field("muc#roomconfig_changesubject", "boolean", "Occupants may change the subject",
+                Forms.bool(c.changeSubject())));
+        q.child(x.build());
+        return q.build();
+    }
+
+    private List<Jid> list(Affiliation a) {
+        return affiliations.entrySet().stream().filter(e -> e.getValue() == a).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    private XmlElement adminGet(Jid from, XmlElement q) throws StanzaException {
+        XmlElement item = q.child(ADMIN, "item");
+        if (item == null) {
+            throw new StanzaException(StanzaError.badRequest("an item is required"));
+        }
+        XmlElement.Builder out = XmlElement.builder(ADMIN, "query");
+        Affiliation fa = affiliation(from);
+        Occupant requester = byReal.get(from);
+        String affAttr = item.attr("affiliation");
+        String roleAttr = item.attr("role");
+        if (affAttr != null) {
+            Affiliation a = Affiliation.parse(affAttr);
+            if (a == null || a == Affiliation.NONE) {
+                throw new StanzaException(StanzaError.badRequest("unknown affiliation"));
+            }
+            boolean memberListPublic = requester != null && config.memberListFor().contains(requester.role);
+            if (!Permissions.canReadAffiliationList(fa, a, memberListPublic)
+                    && !(a == Affiliation.MEMBER && memberListPublic)) {
+                throw new StanzaException(StanzaError.forbidden("you may not read that list"));
+            }
+            for (Jid j : list(a)) {
+                XmlElement.Builder ib = XmlElement.builder(ADMIN, "item").attr("affiliation", a.wire())
+                        .attr("jid", j.toString());
+                for (Occupant o : byNick.values()) {
+                    if (o.real.sameBare(j)) {
+                        ib.attr("nick", o.nick).attr("role", o.role.wire());
+                        break;
+                    }
+                }
+                out.child(ib.build());
+            }
+        } else if (roleAttr != null) {
+            Role r = Role.parse(roleAttr);
+            if (r == null || r == Role.NONE) {
+                throw new StanzaException(StanzaError.badRequest("unknown role"));
+            }
+            if (requester == null || !Permissions.canReadRoleList(requester.role)) {
+                throw new StanzaException(StanzaError.forbidden("only moderators may read that list"));
+            }
+            for (Occupant o : byNick.values()) {
+                if (o.role == r) {
+                    out.child(XmlElement.builder(ADMIN, "item").attr("role", r.wire()).attr("nick", o.nick)
+                            .attr("jid", o.real.toString()).attr("affiliation", affiliation(o.real).wire()).build());
+                }
+            }
+        } else {
+            throw new StanzaException(StanzaError.badRequest("an affiliation or role is required"));
+        }
+        return out.build();
+    }
+
+    private record Change(Occupant target, Role role, Jid jid, Affiliation affiliation, String reason) {
+    }
+
+    /** §8-§10 role and affiliation changes: every item is checked before any is applied. */
+    private void adminSet(Jid from, XmlElement q) throws StanzaException {
+        Occupant actor = byReal.get(from);
+        Affiliation actorAff = affiliation(from);
+        Role actorRole = actor == null ? Role.NONE : actor.role;
+        List<Change> changes = new ArrayList<>();
+        Map<Jid, Affiliation> pending = new HashMap<>(affiliations);
+        for (XmlElement item : q.elements(ADMIN, "item")) {
+            String reason = item.childText(ADMIN, "reason");
+            if (item.attr("role") != null) {
+                Role to = Role.parse(item.attr("role"));
+                Occupant target = item.attr("nick") == null ? null : byNick.get(item.attr("nick"));
+                if (to == null) {
+                    throw new StanzaException(StanzaError.badRequest("unknown role"));
+                }
+                if (target == null) {
+                    throw new StanzaException(StanzaError.itemNotFound("no such occupant"));
+                }
+                String denied = Permissions.roleChange(actorRole, actorAff, target.role, affiliation(target.real), to);
+                if (denied != null) {
+                    throw new StanzaException(error(denied));
+                }
+                changes.add(new Change(target, to, null, null, reason));
+            } else if (item.attr("affiliation") != null) {
+                Affiliation to = Affiliation.parse(item.attr("affiliation"));
+                Jid target = item.attr("jid") == null ? null : Jid.tryOf(item.attr("jid")).map(Jid::bare).orElse(null);
+                if (target == null && item.attr("nick") != null && byNick.get(item.attr("nick")) != null) {
+                    target = byNick.get(item.attr("nick")).real.bare();
+                }
+                if (to == null) {
+                    throw new StanzaException(StanzaError.badRequest("unknown affiliation"));
+                }
+                if (target == null) {
+                    throw new StanzaException(StanzaError.badRequest("a jid is required"));
+                }
+                Affiliation current = pending.getOrDefault(target, Affiliation.NONE);
+                String denied = Permissions.affiliationChange(actorAff, current, to);
+                if (denied != null) {
+                    throw new StanzaException(error(denied));
+                }
+                if (to == Affiliation.NONE) {
+                    pending.remove(target);
+                } else {
+                    pending.put(target, to);
+                }
+                changes.add(new Change(null, null, target, to, reason));
+            } else {
+                throw new StanzaException(StanzaError.badRequest("an item needs a role or an affiliation"));
+            }
+        }
+        if (!pending.containsValue(Affiliation.OWNER)) {
+            throw new StanzaException(StanzaError.conflict("a room keeps at least one owner"));
+        }
+        String actorNick = actor == null ? null : actor.nick;
+        boolean affChanged = false;
+        for (Change c : changes) {
+            if (c.target() != null) {
+                applyRole(c.target(), c.role(), actorNick, c.reason());
+            } else {
+                applyAffiliation(c.jid(), c.affiliation(), actorNick, c.reason());
+                affChanged = true;
+            }
+        }
+        if (affChanged) {
+            service.persist(this);
+        }
+    }
+
+    private static StanzaError error(String condition) {
+        return Permissions.FORBIDDEN.equals(condition) ? StanzaError.forbidden(null) : StanzaError.notAllowed(null);
+    }
+
+    private void applyRole(Occupant target, Role to, String actorNick, String reason) {
+        if (byReal.get(target.real) != target) {
+            return;
+        }
+        if (to == Role.NONE) {
+            remove(target, List.of(307), actorNick, reason, "kicked by " + actorNick);
+        } else if (target.role != to) {
+            target.role = to;
+            broadcastPresence(target, List.of(), actorNick, reason);
+        }
+    }
+
+    private void applyAffiliation(Jid bare, Affiliation to, String actorNick, String reason) {
+        if (to == Affiliation.NONE) {
+            affiliations.remove(bare);
+        } else {
+            affiliations.put(bare, to);
+        }
+        for (Occupant o : List.copyOf(byNick.values())) {
+            if (!o.real.sameBare(bare)) {
+                continue;
+            }
+            if (to == Affiliation.OUTCAST) {
+                remove(o, List.of(301), actorNick, reason, "banned by " + actorNick);
+            } else if (config.membersOnly() && to == Affiliation.NONE) {
+                remove(o, List.of(321), actorNick, reason, "no longer a member");
+            } else {
+                o.role = to.atLeast(Affiliation.ADMIN) ? Role.MODERATOR
+                        : o.role == Role.MODERATOR ? Role.PARTICIPANT
+                        : config.moderated() && to == Affiliation.NONE ? o.role
+                        : o.role == Role.VISITOR && to == Affiliation.MEMBER ? Role.PARTICIPANT : o.role;
+                broadcastPresence(o, List.of(), actorNick, reason);
+            }
+        }
+    }
+
+    private void ownerSet(Iq iq, Jid from, XmlElement q) throws StanzaException {
+        XmlElement destroy = q.child(OWNER, "destroy");
+        if (destroy != null) {
+            destroy(destroy);
+            reply(iq, null);
+            return;
+        }
+        XmlElement x = q.child(Ns.DATA_FORMS, "x");
+        if (x == null) {
+            throw new StanzaException(StanzaError.badRequest("a form or a destroy is required"));
+        }
+        String type = x.attr("type");
+        if ("cancel".equals(type)) {
+            reply(iq, null);
+            if (locked) {
+                // §10.1.3: cancelling the initial configuration destroys the room.
+                destroy(XmlElement.empty(OWNER, "destroy"));
+            }
+            return;
+        }
+        if (!"submit".equals(type)) {
+            throw new StanzaException(StanzaError.badRequest("a submitted form is required"));
+        }
+        RoomConfig old = config;
+        RoomConfig.Submission s = x.elements(Ns.DATA_FORMS, "field").isEmpty()
+                ? new RoomConfig.Submission(old, null, null) : old.apply(x);
+        if (s.owners() != null && !s.owners().isEmpty()) {
+            for (Jid j : s.owners()) {
+                affiliations.put(j, Affiliation.OWNER);
+            }
+        }
+        if (s.admins() != null) {
+            for (Jid j : s.admins()) {
+                if (affiliation(j) != Affiliation.OWNER) {
+                    affiliations.put(j, Affiliation.ADMIN);
+                }
+            }
+        }
+        config = s.config();
+        boolean wasLocked = locked;
+        locked = false;
+        reply(iq, null);
+        if (!wasLocked) {
+            // §10.2.1: status 104 tells occupants that the configuration changed.
+            XmlElement.Builder sx = XmlElement.builder(USER, "x").child(status(104));
+            if (old.whoisAnyone() != config.whoisAnyone()) {
+                sx.child(status(config.whoisAnyone() ? 172 : 173));
+            }
+            if (old.logging() != config.logging()) {
+                sx.child(status(config.logging() ? 170 : 171));
+            }
+            broadcast(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString()).attr("type", "groupchat")
+                    .attr("id", service.newId()).child(sx.build()).build());
+        }
+        if (config.membersOnly() && !old.membersOnly()) {
+            for (Occupant o : List.copyOf(byNick.values())) {
+                if (!affiliation(o.real).atLeast(Affiliation.MEMBER)) {
+                    remove(o, List.of(322), null, null, "the room became members-only");
+                }
+            }
+        }
+        if (config.moderated() != old.moderated()) {
+            for (Occupant o : byNick.values()) {
+                Affiliation a = affiliation(o.real);
+                if (a == Affiliation.NONE && (o.role == Role.PARTICIPANT || o.role == Role.VISITOR)) {
+                    Role r = config.moderated() ? Role.VISITOR : Role.PARTICIPANT;
+                    if (r != o.role) {
+                        o.role = r;
+                        broadcastPresence(o, List.of(), null, null);
+                    }
+                }
+            }
+        }
+        service.configured(this, old);
+    }
+
+    /** §10.9: everyone leaves with the destroy element; the room and its record are gone. */
+    void destroy(XmlElement request) {
+        XmlElement.Builder d = XmlElement.builder(USER, "destroy");
+        String alt = request.attr("jid");
+        if (alt != null && Jid.tryOf(alt).isPresent()) {
+            d.attr("jid", alt);
+        }
+        d.textChild(USER, "reason", request.childText(OWNER, "reason"));
+        d.textChild(USER, "password", request.childText(OWNER, "password"));
+        XmlElement destroy = d.build();
+        for (Occupant o : List.copyOf(byNick.values())) {
+            o.role = Role.NONE;
+            Presence p = occupantPresence(o, false, false, List.of(), null, null, null, destroy, true);
+            service.send(p.withTo(o.real));
+        }
+        byNick.clear();
+        byReal.clear();
+        occupantCount = 0;
+        service.destroyed(this);
+        LOG.info("Room {} destroyed", jid);
+    }
+
+    // ------------------------------------------------------------------------------------ archive
+
+    private void mam(Iq iq, Jid from, XmlElement q, boolean get) throws StanzaException {
+        RoomConfig c = config;
+        Affiliation a = affiliation(from);
+        boolean mayRead = byReal.containsKey(from) || a.atLeast(Affiliation.MEMBER)
+                || (!c.membersOnly() && c.publicRoom() && a != Affiliation.OUTCAST);
+        if (!c.logging()) {
+            throw new StanzaException(StanzaError.serviceUnavailable("this room keeps no archive"));
+        }
+        if (!mayRead) {
+            throw new StanzaException(StanzaError.forbidden("only occupants and members may read the archive"));
+        }
+        if (get) {
+            reply(iq, MamQueries.form());
+            return;
+        }
+        MamQueries.Parsed p = MamQueries.parse(q, Math.min(50, service.mamMaxPage()), service.mamMaxPage());
+        ArchivePage page = service.queryArchive(p.toQuery(jid, p.with()));
+        for (ArchivedMessage m : MamQueries.ordered(page, p)) {
+            XmlElement r = MamQueries.result(p.queryId(), m, jid, from);
+            if (r != null) {
+                service.send(Stanza.trusted(r));
+            }
+        }
+        reply(iq, MamQueries.fin(p.queryId(), page));
+    }
+
+    /** XEP-0425: a moderator retracts a message; the archive keeps a tombstone. */
+    private void moderate(Jid from, XmlElement q) throws StanzaException {
+        Occupant actor = byReal.get(from);
+        if (actor == null || actor.role != Role.MODERATOR) {
+            throw new StanzaException(StanzaError.forbidden("only moderators may moderate messages"));
+        }
+        if (q.child(RETRACT, "retract") == null) {
+            throw new StanzaException(StanzaError.badRequest("only retraction is supported"));
+        }
+        String target = q.attr("id");
+        long id = io.switchboard.ext.mam.ArchiveIds.parse(target);
+        if (id < 0) {
+            throw new StanzaException(StanzaError.itemNotFound("no such message"));
+        }
+        String reason = q.childText(MODERATE, "reason");
+        XmlElement moderated = XmlElement.builder(MODERATE, "moderated").attr("by", nickJid(actor.nick).toString())
+                .child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", actor.occupantId).build()).build();
+        boolean found = history.removeIf(h -> h.id() == id);
+        var stored = config.logging() ? service.findArchived(jid, id) : java.util.Optional.<ArchivedMessage>empty();
+        if (stored.isPresent()) {
+            XmlElement orig = XmlFragments.parse(stored.get().stanza());
+            XmlElement.Builder tomb = XmlElement.builder(Ns.CLIENT, "message").attr("from", orig.attr("from"))
+                    .attr("type", "groupchat").attr("id", orig.attr("id"));
+            XmlElement.Builder retracted = XmlElement.builder(RETRACT, "retracted")
+                    .attr("stamp", MamQueries.stamp(service.now())).child(moderated);
+            retracted.textChild(MODERATE, "reason", reason);
+            tomb.child(retracted.build());
+            XmlElement oid = orig.child(OCCUPANT_ID, "occupant-id");
+            tomb.child(oid);
+            tomb.child(orig.child(ArchiveService.SID, "stanza-id"));
+            service.replaceArchived(jid, id, XmlWriter.toXml(tomb.build()));
+            found = true;
+        }
+        if (!found) {
+            throw new StanzaException(StanzaError.itemNotFound("no such message"));
+        }
+        XmlElement.Builder retract = XmlElement.builder(RETRACT, "retract").attr("id", target).child(moderated);
+        retract.textChild(RETRACT, "reason", reason);
+        broadcast(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString()).attr("type", "groupchat")
+                .attr("id", service.newId()).child(retract.build()).build());
+        LOG.info("Message {} in {} retracted by moderator {}", target, jid, actor.real);
+    }
+}

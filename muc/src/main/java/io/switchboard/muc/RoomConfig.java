@@ -1,0 +1,257 @@
+package io.switchboard.muc;
+
+import io.switchboard.jid.Jid;
+import io.switchboard.stanza.StanzaError;
+import io.switchboard.stanza.StanzaException;
+import io.switchboard.xml.Ns;
+import io.switchboard.xml.XmlElement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A room's configuration (XEP-0045 §10.2, the {@code muc#roomconfig} form). Immutable: a change
+ * makes a new instance, so other threads (disco, the service's room list) may read it at any time.
+ *
+ * @param whoisAnyone   true: everyone sees occupants' real JIDs (non-anonymous); false: moderators only
+ * @param maxUsers      0 for no limit
+ * @param allowPm       anyone, participants, moderators or none
+ * @param memberListFor roles that may read the member list
+ * @param logging       the room keeps an archive (XEP-0313) of its messages
+ */
+public record RoomConfig(String name, String description, boolean persistent, boolean publicRoom, boolean membersOnly,
+                         boolean moderated, boolean passwordProtected, String password, boolean whoisAnyone,
+                         int maxUsers, boolean changeSubject, boolean allowInvites, String allowPm, boolean logging,
+                         Set<Role> memberListFor, String language) {
+
+    public static final String FORM_TYPE = "http://jabber.org/protocol/muc#roomconfig";
+    private static final String P = "muc#roomconfig_";
+    private static final List<String> PM_VALUES = List.of("anyone", "participants", "moderators", "none");
+
+    public RoomConfig {
+        memberListFor = Set.copyOf(memberListFor);
+    }
+
+    /** The defaults of a new room. */
+    public static RoomConfig defaults(boolean persistent, boolean logging) {
+        return new RoomConfig("", "", persistent, true, false, false, false, "", false, 0, false, false, "anyone",
+                logging, Set.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR), "");
+    }
+
+    /** The submitted values of the form, the owners and admins fields aside. */
+    public record Submission(RoomConfig config, List<Jid> owners, List<Jid> admins) {
+    }
+
+    /** The form an owner fills in (§10.2), with the current values. */
+    public XmlElement form(List<Jid> owners, List<Jid> admins) {
+        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        x.textChild(Ns.DATA_FORMS, "title", "Configuration of the room");
+        x.child(Forms.field("FORM_TYPE", "hidden", null, FORM_TYPE));
+        x.child(Forms.field(P + "roomname", "text-single", "Name", name));
+        x.child(Forms.field(P + "roomdesc", "text-single", "Description", description));
+        x.child(Forms.field(P + "lang", "text-single", "Language", language));
+        x.child(Forms.field(P + "persistentroom", "boolean", "Persistent (kept when empty)", Forms.bool(persistent)));
+        x.child(Forms.field(P + "publicroom", "boolean", "Listed in the directory", Forms.bool(publicRoom)));
+        x.child(Forms.field(P + "membersonly", "boolean", "Members only", Forms.bool(membersOnly)));
+        x.child(Forms.field(P + "moderatedroom", "boolean", "Moderated (visitors need voice)", Forms.bool(moderated)));
+        x.child(Forms.field(P + "passwordprotectedroom", "boolean", "Password protected", Forms.bool(passwordProtected)));
+        x.child(Forms.field(P + "roomsecret", "text-private", "Password", password));
+        x.child(Forms.listSingle(P + "whois", "Who may see real JIDs", whoisAnyone ? "anyone" : "moderators",
+                List.of("moderators", "anyone")));
+        x.child(Forms.listSingle(P + "maxusers", "Maximum number of occupants",
+                maxUsers == 0 ? "none" : Integer.toString(maxUsers), List.of("10", "20", "30", "50", "100", "none")));
+        x.child(Forms.field(P + "changesubject", "boolean", "Occupants may change the subject", Forms.bool(changeSubject)));
+        x.child(Forms.field(P + "allowinvites", "boolean", "Occupants may invite others", Forms.bool(allowInvites)));
+        x.child(Forms.listSingle(P + "allowpm", "Who may send private messages", allowPm, PM_VALUES));
+        x.child(Forms.field(P + "enablelogging", "boolean", "Keep an archive of the room (XEP-0313)", Forms.bool(logging)));
+        List<String> roles = new ArrayList<>();
+        for (Role r : List.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR)) {
+            if (memberListFor.contains(r)) {
+                roles.add(r.wire());
+            }
+        }
+        x.child(Forms.multi(P + "getmemberlist", "list-multi", "Roles that may read the member list", roles,
+                List.of("moderator", "participant", "visitor")));
+        x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", owners == null ? List.of()
+                : admins.stream().map(Jid::toString).toList(), null));
+        x.child(Forms.multi(P + "roomowners", "jid-multi", "Owners", owners == null ? List.of()
+                : owners.stream().map(Jid::toString).toList(), null));
+        return x.build();
+    }
+
+    /**
+     * Applies a submitted form. Absent fields keep their value.
+     *
+     * @throws StanzaException not-acceptable for invalid values (§10.2: "the service MUST ... return a
+     *                         not-acceptable error")
+     */
+    public Submission apply(XmlElement form) throws StanzaException {
+        Map<String, List<String>> v = Forms.values(form);
+        List<String> type = v.get("FORM_TYPE");
+        if (type != null && !type.isEmpty() && !FORM_TYPE.equals(type.get(0))) {
+            throw new StanzaException(StanzaError.notAcceptable("not a room configuration form"));
+        }
+        String newName = text(v, "roomname", name, 256);
+        String newDesc = text(v, "roomdesc", description, 2048);
+        String newLang = text(v, "lang", language, 64);
+        boolean newPersistent = bool(v, "persistentroom", persistent);
+        boolean newPublic = bool(v, "publicroom", publicRoom);
+        boolean newMembersOnly = bool(v, "membersonly", membersOnly);
+        boolean newModerated = bool(v, "moderatedroom", moderated);
+        boolean newProtected = bool(v, "passwordprotectedroom", passwordProtected);
+        String newPassword = text(v, "roomsecret", password, 256);
+        boolean newWhois = whoisAnyone;
+        String w = first(v, "whois");
+        if (w != null) {
+            if (!w.equals("anyone") && !w.equals("moderators")) {
+                throw new StanzaException(StanzaError.notAcceptable("whois is anyone or moderators"));
+            }
+            newWhois = w.equals("anyone");
+        }
+        int newMax = maxUsers;
+        String m = first(v, "maxusers");
+        if (m != null) {
+            if (m.isEmpty() || m.equals("none") || m.equals("0")) {
+                newMax = 0;
+            } else {
+                try {
+                    newMax = Integer.parseInt(m.trim());
+                } catch (NumberFormatException e) {
+                    throw new StanzaException(StanzaError.notAcceptable("maxusers is a number or none"));
+                }
+                if (newMax < 1) {
+                    throw new StanzaException(StanzaError.notAcceptable("maxusers must be positive"));
+                }
+            }
+        }
+        boolean newChange = bool(v, "changesubject", changeSubject);
+        boolean newInvites = bool(v, "allowinvites", allowInvites);
+        String newPm = allowPm;
+        String pm = first(v, "allowpm");
+        if (pm != null) {
+            if (!PM_VALUES.contains(pm)) {
+                throw new StanzaException(StanzaError.notAcceptable("allowpm is one of " + PM_VALUES));
+            }
+            newPm = pm;
+        }
+        boolean newLogging = bool(v, "enablelogging", logging);
+        Set<Role> newList = memberListFor;
+        List<String> gml = v.get(P + "getmemberlist");
+        if (gml != null) {
+            Set<Role> s = new LinkedHashSet<>();
+            for (String r : gml) {
+                Role role = Role.parse(r);
+                if (role == null || role == Role.NONE) {
+                    throw new StanzaException(StanzaError.notAcceptable("unknown role " + r));
+                }
+                s.add(role);
+            }
+            newList = s;
+        }
+        if (newProtected && newPassword.isEmpty()) {
+            throw new StanzaException(StanzaError.notAcceptable("a password protected room needs a password"));
+        }
+        RoomConfig c = new RoomConfig(newName, newDesc, newPersistent, newPublic, newMembersOnly, newModerated,
+                newProtected, newPassword, newWhois, newMax, newChange, newInvites, newPm, newLogging, newList, newLang);
+        return new Submission(c, jids(v.get(P + "roomowners")), jids(v.get(P + "roomadmins")));
+    }
+
+    private static List<Jid> jids(List<String> values) throws StanzaException {
+        if (values == null) {
+            return null;
+        }
+        List<Jid> out = new ArrayList<>();
+        for (String s : values) {
+            if (s.isBlank()) {
+                continue;
+            }
+            Jid j = Jid.tryOf(s.trim()).orElseThrow(() -> new StanzaException(StanzaError.jidMalformed("invalid JID " + s)));
+            out.add(j.bare());
+        }
+        return out;
+    }
+
+    private static String first(Map<String, List<String>> v, String field) {
+        List<String> l = v.get(P + field);
+        return l == null ? null : l.isEmpty() ? "" : l.get(0);
+    }
+
+    private static String text(Map<String, List<String>> v, String field, String current, int max) throws StanzaException {
+        String s = first(v, field);
+        if (s == null) {
+            return current;
+        }
+        if (s.length() > max) {
+            throw new StanzaException(StanzaError.notAcceptable(field + " is too long"));
+        }
+        return s;
+    }
+
+    private static boolean bool(Map<String, List<String>> v, String field, boolean current) throws StanzaException {
+        String s = first(v, field);
+        if (s == null) {
+            return current;
+        }
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "1", "true" -> true;
+            case "0", "false", "" -> false;
+            default -> throw new StanzaException(StanzaError.notAcceptable(field + " is a boolean"));
+        };
+    }
+
+    /** For storage: field names without the prefix to values. */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("roomname", name);
+        m.put("roomdesc", description);
+        m.put("lang", language);
+        m.put("persistentroom", Forms.bool(persistent));
+        m.put("publicroom", Forms.bool(publicRoom));
+        m.put("membersonly", Forms.bool(membersOnly));
+        m.put("moderatedroom", Forms.bool(moderated));
+        m.put("passwordprotectedroom", Forms.bool(passwordProtected));
+        m.put("roomsecret", password);
+        m.put("whois", whoisAnyone ? "anyone" : "moderators");
+        m.put("maxusers", Integer.toString(maxUsers));
+        m.put("changesubject", Forms.bool(changeSubject));
+        m.put("allowinvites", Forms.bool(allowInvites));
+        m.put("allowpm", allowPm);
+        m.put("enablelogging", Forms.bool(logging));
+        m.put("getmemberlist", String.join(",", memberListFor.stream().map(Role::wire).sorted().toList()));
+        return m;
+    }
+
+    /** From storage; unknown or missing keys take the defaults. */
+    public static RoomConfig fromMap(Map<String, String> m) {
+        RoomConfig d = defaults(true, false);
+        Set<Role> list = new LinkedHashSet<>();
+        String gml = m.getOrDefault("getmemberlist", "moderator,participant,visitor");
+        for (String r : gml.split(",")) {
+            Role role = Role.parse(r.trim());
+            if (role != null && role != Role.NONE) {
+                list.add(role);
+            }
+        }
+        int max;
+        try {
+            max = Integer.parseInt(m.getOrDefault("maxusers", "0"));
+        } catch (NumberFormatException e) {
+            max = 0;
+        }
+        return new RoomConfig(m.getOrDefault("roomname", d.name), m.getOrDefault("roomdesc", d.description),
+                b(m, "persistentroom", true), b(m, "publicroom", d.publicRoom), b(m, "membersonly", false),
+                b(m, "moderatedroom", false), b(m, "passwordprotectedroom", false), m.getOrDefault("roomsecret", ""),
+                "anyone".equals(m.get("whois")), max, b(m, "changesubject", false), b(m, "allowinvites", false),
+                PM_VALUES.contains(m.get("allowpm")) ? m.get("allowpm") : "anyone", b(m, "enablelogging", false), list,
+                m.getOrDefault("lang", ""));
+    }
+
+    private static boolean b(Map<String, String> m, String k, boolean def) {
+        String s = m.get(k);
+        return s == null ? def : s.equals("1") || s.equals("true");
+    }
+}
