@@ -34,7 +34,7 @@ public final class MucModule implements ServerModule {
     public static final Setting<Integer> MAX_OCCUPANTS = Setting.integer("muc.max-occupants", 1000, 1, 1_000_000,
             "Most occupants a room admits (a room's maxusers may be lower; admins and owners always get in).");
     public static final Setting<Integer> JOIN_RATE = Setting.integer("muc.joins-per-minute", 60, 1, 1_000_000,
-            "Joins (and nick-less re-joins) one user may make per minute across all rooms.");
+            "Joins one user may make per minute across all rooms (more get a policy-violation error).");
     public static final Setting<Integer> LANES = Setting.integer("muc.lanes", 0, 0, 1024,
             "Threads that run room logic (a room always runs on the same one); 0 means the number of cores.");
     public static final Setting<Boolean> DEFAULT_LOGGING = Setting.bool("muc.default-archive", true,
