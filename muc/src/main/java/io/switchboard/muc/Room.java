@@ -674,6 +674,9 @@ final class Room {
 
     void iq(Iq iq) throws StanzaException {
         if (!iq.type().isRequest()) {
+            if (iq.to().hasResource()) {
+                proxiedAnswer(iq);
+            }
             return;
         }
         XmlElement q = iq.payload();
@@ -744,7 +747,39 @@ final class Room {
         if (sender == null) {
             throw new StanzaException(StanzaError.notAcceptable("not an occupant"));
         }
-        throw new StanzaException(StanzaError.serviceUnavailable(null));
+        Occupant target = byNick.get(iq.to().resource());
+        if (target == null) {
+            throw new StanzaException(StanzaError.itemNotFound("no such occupant"));
+        }
+        // §7.5 / §18.1: the request goes on under the sender's room JID; vCards to the bare JID.
+        Jid to = q.is("vcard-temp", "vCard") ? target.real.bare() : target.real;
+        String id = service.newId();
+        if (proxied.size() >= MAX_PROXIED) {
+            proxied.remove(proxied.keySet().iterator().next());
+        }
+        proxied.put(id, new Proxied(iq, to, target.nick));
+        service.send(Iq.request(iq.type(), id, nickJid(sender.nick), to, q));
+    }
+
+    private record Proxied(Iq request, Jid target, String targetNick) {
+    }
+
+    private static final int MAX_PROXIED = 256;
+    /** Requests forwarded to occupants, by the id they were sent with, oldest first. */
+    private final Map<String, Proxied> proxied = new LinkedHashMap<>();
+
+    /** The answer to a forwarded request goes back to the requester under the target's room JID. */
+    private void proxiedAnswer(Iq answer) {
+        Proxied p = proxied.get(answer.id());
+        if (p == null || answer.from() == null || !answer.from().equals(p.target())) {
+            return;
+        }
+        proxied.remove(answer.id());
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "iq").attr("type", answer.typeAttr())
+                .attr("id", p.request().id()).attr("from", nickJid(p.targetNick()).toString())
+                .attr("to", p.request().from().toString());
+        b.children(answer.element().children());
+        service.send(Stanza.trusted(b.build()));
     }
 
     private XmlElement discoInfo(String node) throws StanzaException {

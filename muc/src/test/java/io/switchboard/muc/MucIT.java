@@ -467,6 +467,17 @@ class MucIT {
             bob.send("<iq type='get' id='sp2' to='archive@" + S + "/B'><ping xmlns='urn:xmpp:ping'/></iq>");
             assertThat(iq(bob, "sp2").attr("type")).isEqualTo("result");
 
+            // IQ proxying (§7.5): alice asks B's client for its version without knowing its JID.
+            alice.send("<iq type='get' id='ver' to='archive@" + S + "/B'><query xmlns='jabber:iq:version'/></iq>");
+            XmlElement forwarded = bob.element(Ns.CLIENT, "iq");
+            assertThat(forwarded.attr("from")).isEqualTo("archive@" + S + "/A");
+            bob.send("<iq type='result' id='" + forwarded.attr("id") + "' to='archive@" + S + "/A'>"
+                    + "<query xmlns='jabber:iq:version'><name>bobclient</name><version>1</version></query></iq>");
+            XmlElement answer = iq(alice, "ver");
+            assertThat(answer.attr("type")).isEqualTo("result");
+            assertThat(answer.attr("from")).isEqualTo("archive@" + S + "/B");
+            assertThat(answer.child("jabber:iq:version", "query").childText("jabber:iq:version", "name")).isEqualTo("bobclient");
+
             // Mediated invitation (§7.8.2).
             bob.send("<message to='archive@" + S + "'><x xmlns='" + USER + "'><invite to='dave@" + D + "'>"
                     + "<reason>join us</reason></invite></x></message>");
