@@ -523,16 +523,22 @@ class MucIT {
                             .loginAndBind(server.clientSslContext(), D, user, user + "-pw", "d")));
                 }
                 for (int i = 0; i < n; i++) {
-                    RawClient c = logins.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
-                    clients.add(c);
-                    c.send("<presence to='crowd@" + S + "/nick" + i + "'><x xmlns='" + MUC + "'><history maxstanzas='0'/></x></presence>");
+                    clients.add(logins.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS));
                 }
             } finally {
                 pool.shutdown();
             }
-            for (RawClient c : clients) {
-                List<XmlElement> ps = joinPresences(c);
-                assertThat(ps.get(ps.size() - 1).attr("type")).isNull();
+            // Joins in batches of 20, each batch waiting for its self-presences (in the order the lane took them).
+            for (int batch = 0; batch < n; batch += 20) {
+                for (int i = batch; i < batch + 20; i++) {
+                    clients.get(i).send("<presence to='crowd@" + S + "/nick" + i + "'><x xmlns='" + MUC + "'>"
+                            + "<history maxstanzas='0'/></x></presence>");
+                }
+                for (int i = batch; i < batch + 20; i++) {
+                    List<XmlElement> ps = joinPresences(clients.get(i));
+                    assertThat(ps.get(ps.size() - 1).attr("type")).isNull();
+                    assertThat(ps.size()).as("earlier occupants, then itself").isBetween(batch + 2, batch + 21);
+                }
             }
             long t0 = System.nanoTime();
             alice.send("<message to='crowd@" + S + "' type='groupchat'><body>to everyone</body></message>");
