@@ -16,6 +16,12 @@ final class Occupant {
     Role role;
     /** The presence children the occupant sent (show, status, caps...), without MUC elements. */
     List<XmlNode> presence;
+    /**
+     * This occupant's current presence as others see it, with and without the real JID (no status
+     * codes), reused for every joiner; null when it must be built again.
+     */
+    io.switchboard.stanza.Presence viewWithJid;
+    io.switchboard.stanza.Presence viewAnonymous;
 
     Occupant(Jid real, String nick, Role role, String occupantId, List<XmlNode> presence) {
         this.real = real;

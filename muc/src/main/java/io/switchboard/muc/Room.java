@@ -220,7 +220,10 @@ final class Room {
         // §7.2.3: existing occupants' presence first.
         boolean joinerSeesJids = c.whoisAnyone() || role == Role.MODERATOR;
         for (Occupant other : byNick.values()) {
-            Presence pr = occupantPresence(other, false, joinerSeesJids, List.of(), null, null, null);
+            Presence pr = joinerSeesJids ? other.viewWithJid : other.viewAnonymous;
+            if (pr == null) {
+                pr = occupantPresence(other, false, joinerSeesJids, List.of(), null, null, null);
+            }
             service.send(pr.withTo(real));
         }
         byNick.put(nick, o);
@@ -332,6 +335,9 @@ final class Room {
         Presence mine = occupantPresence(o, true, true, self, null, actorNick, reason);
         Presence withJid = occupantPresence(o, false, true, List.of(), null, actorNick, reason);
         Presence anon = occupantPresence(o, false, false, List.of(), null, actorNick, reason);
+        boolean plain = actorNick == null && reason == null;
+        o.viewWithJid = plain ? withJid : null;
+        o.viewAnonymous = plain ? anon : null;
         for (Occupant other : byNick.values()) {
             if (other != o) {
                 service.send((seesJids(other) ? withJid : anon).withTo(other.real));
@@ -1028,6 +1034,11 @@ final class Room {
             }
         }
         config = s.config();
+        for (Occupant o : byNick.values()) {
+            // Affiliations may have changed through the form: views are built again when needed.
+            o.viewWithJid = null;
+            o.viewAnonymous = null;
+        }
         boolean wasLocked = locked;
         locked = false;
         reply(iq, null);
