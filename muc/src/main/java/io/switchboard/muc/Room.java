@@ -148,7 +148,7 @@ final class Room {
         Occupant o = byReal.get(from);
         switch (p.type()) {
             case ERROR -> {
-                if (o != null) {
+                if (o != null && occupantGone(p)) {
                     remove(o, List.of(333), null, null, "kicked: an error from the occupant's client");
                 }
             }
@@ -164,7 +164,16 @@ final class Room {
                     join(p, false);
                 } else if (o.nick.equals(p.to().resource())) {
                     o.presence = presenceChildren(p);
-                    broadcastPresence(o, List.of(), null, null);
+                    XmlElement mucX = p.element().child(MUC, "x");
+                    if (mucX != null) {
+                        // A client that lost track of its state joins again: it gets the whole join sequence.
+                        sendOccupants(o.real, config.whoisAnyone() || o.role == Role.MODERATOR, o);
+                    }
+                    broadcastPresence(o, mucX == null ? List.of() : joinCodes(false), null, null);
+                    if (mucX != null) {
+                        sendHistory(o.real, mucX.child(MUC, "history"));
+                        sendSubject(o.real);
+                    }
                 } else {
                     changeNick(o, p);
                 }
@@ -218,38 +227,64 @@ final class Room {
                 : c.moderated() && aff == Affiliation.NONE ? Role.VISITOR : Role.PARTICIPANT;
         Occupant o = new Occupant(real, nick, role, service.occupantId(jid, real), presenceChildren(p));
         // §7.2.3: existing occupants' presence first.
-        boolean joinerSeesJids = c.whoisAnyone() || role == Role.MODERATOR;
-        for (Occupant other : byNick.values()) {
-            Presence pr = joinerSeesJids ? other.viewWithJid : other.viewAnonymous;
-            if (pr == null) {
-                pr = occupantPresence(other, false, joinerSeesJids, List.of(), null, null, null);
-            }
-            service.send(pr.withTo(real));
-        }
+        sendOccupants(real, c.whoisAnyone() || role == Role.MODERATOR, null);
         byNick.put(nick, o);
         byReal.put(real, o);
         occupantCount = byNick.size();
+        broadcastPresence(o, joinCodes(createdNow), null, null);
+        if (mucX != null || !createdNow) {
+            sendHistory(real, mucX == null ? null : mucX.child(MUC, "history"));
+        }
+        sendSubject(real);
+        LOG.debug("{} joined {} as {}", real, jid, nick);
+    }
+
+    private List<Integer> joinCodes(boolean createdNow) {
         List<Integer> selfCodes = new ArrayList<>();
-        if (c.whoisAnyone()) {
+        if (config.whoisAnyone()) {
             selfCodes.add(100);
         }
-        if (c.logging()) {
+        if (config.logging()) {
             selfCodes.add(170);
         }
         if (createdNow) {
             selfCodes.add(201);
         }
-        broadcastPresence(o, selfCodes, null, null);
-        if (mucX != null || !createdNow) {
-            sendHistory(real, mucX == null ? null : mucX.child(MUC, "history"));
+        return selfCodes;
+    }
+
+    /** The presence of every occupant but {@code except}, as {@code real} may see it. */
+    private void sendOccupants(Jid real, boolean seesJids, Occupant except) {
+        for (Occupant other : byNick.values()) {
+            if (other == except) {
+                continue;
+            }
+            Presence pr = seesJids ? other.viewWithJid : other.viewAnonymous;
+            if (pr == null) {
+                pr = occupantPresence(other, false, seesJids, List.of(), null, null, null);
+            }
+            service.send(pr.withTo(real));
         }
-        // §7.2.15: the subject, even when empty, marks the end of the history.
+    }
+
+    /** §7.2.15: the subject, even when empty, marks the end of the history. */
+    private void sendSubject(Jid real) {
         XmlElement.Builder s = XmlElement.builder(Ns.CLIENT, "message").attr("type", "groupchat")
                 .attr("from", subjectBy == null ? jid.toString() : nickJid(subjectBy).toString())
                 .attr("to", real.toString()).attr("id", service.newId());
         s.child(XmlElement.builder(Ns.CLIENT, "subject").text(subject == null ? "" : subject).build());
         service.send(Stanza.trusted(s.build()));
-        LOG.debug("{} joined {} as {}", real, jid, nick);
+    }
+
+    /**
+     * Errors that mean the occupant's client is not there any more (XEP-0045 §18.5.2; our router
+     * answers service-unavailable for a resource that went away). Others (a client refusing a
+     * private message) leave the occupant in the room.
+     */
+    private static boolean occupantGone(Stanza error) {
+        StanzaError e = StanzaError.fromStanza(error.element());
+        return e != null && java.util.Set.of("gone", "item-not-found", "recipient-unavailable", "redirect",
+                "remote-server-not-found", "remote-server-timeout", "service-unavailable").contains(e.condition());
     }
 
     private static List<XmlNode> presenceChildren(Presence p) {
@@ -463,7 +498,7 @@ final class Room {
         Jid from = m.from();
         Occupant o = byReal.get(from);
         if (m.type() == Message.Type.ERROR) {
-            if (o != null) {
+            if (o != null && occupantGone(m)) {
                 remove(o, List.of(333), null, null, "kicked: a message to the occupant bounced");
             }
             return;

@@ -194,6 +194,10 @@ class MucIT {
             assertThat(pm.childText(Ns.CLIENT, "body")).isEqualTo("psst");
             assertThat(pm.child(USER, "x")).isNotNull();
 
+            // A client refusing a private message stays in the room (the nick change below proves it).
+            bob.send("<message type='error' to='lobby@" + S + "/Alice'><error type='cancel'>"
+                    + "<feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+
             // Nick change (§7.6).
             bob.send("<presence to='lobby@" + S + "/Robert'/>");
             XmlElement gone = presence(bob);
@@ -203,6 +207,13 @@ class MucIT {
             XmlElement back = presence(bob);
             assertThat(back.attr("from")).isEqualTo("lobby@" + S + "/Robert");
             assertThat(codes(presence(alice))).contains(303);
+            assertThat(presence(alice).attr("from")).isEqualTo("lobby@" + S + "/Robert");
+
+            // A join again under the same nick (a client that lost its state) gets the join sequence again.
+            bob.send("<presence to='lobby@" + S + "/Robert'><x xmlns='" + MUC + "'><history maxstanzas='0'/></x></presence>");
+            List<XmlElement> again = joinPresences(bob);
+            assertThat(again).extracting(p -> p.attr("from")).containsExactly("lobby@" + S + "/Alice", "lobby@" + S + "/Robert");
+            assertThat(bob.element(Ns.CLIENT, "message").child(Ns.CLIENT, "subject")).isNotNull();
             assertThat(presence(alice).attr("from")).isEqualTo("lobby@" + S + "/Robert");
 
             // Subject.
