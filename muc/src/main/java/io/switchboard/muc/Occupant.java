@@ -5,12 +5,15 @@ import io.switchboard.xml.XmlNode;
 import java.util.List;
 
 /**
- * One occupant of a room: a nick held by one real full JID. Mutable, touched only on the room's
- * lane.
+ * One occupant of a room: a nick held by one user, possibly from several sessions (full JIDs of
+ * the same bare JID). Mutable, touched only on the room's lane.
  */
 final class Occupant {
 
-    final Jid real;
+    /** The first session (shown as the occupant's real JID). */
+    Jid real;
+    /** Further sessions of the same user under this nick. */
+    final List<Jid> moreSessions = new java.util.ArrayList<>(0);
     final String occupantId;
     String nick;
     Role role;
@@ -22,6 +25,17 @@ final class Occupant {
      */
     io.switchboard.stanza.Presence viewWithJid;
     io.switchboard.stanza.Presence viewAnonymous;
+
+    /** Every session, the first one first. */
+    List<Jid> sessions() {
+        if (moreSessions.isEmpty()) {
+            return List.of(real);
+        }
+        List<Jid> all = new java.util.ArrayList<>(moreSessions.size() + 1);
+        all.add(real);
+        all.addAll(moreSessions);
+        return all;
+    }
 
     Occupant(Jid real, String nick, Role role, String occupantId, List<XmlNode> presence) {
         this.real = real;

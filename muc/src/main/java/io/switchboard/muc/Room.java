@@ -153,7 +153,9 @@ final class Room {
                 }
             }
             case UNAVAILABLE -> {
-                if (o != null) {
+                if (o != null && !o.moreSessions.isEmpty()) {
+                    detachSession(o, from, p);
+                } else if (o != null) {
                     leave(o, p);
                 }
             }
@@ -167,12 +169,12 @@ final class Room {
                     XmlElement mucX = p.element().child(MUC, "x");
                     if (mucX != null) {
                         // A client that lost track of its state joins again: it gets the whole join sequence.
-                        sendOccupants(o.real, config.whoisAnyone() || o.role == Role.MODERATOR, o);
+                        sendOccupants(from, config.whoisAnyone() || o.role == Role.MODERATOR, o);
                     }
                     broadcastPresence(o, mucX == null ? List.of() : joinCodes(false), null, null);
                     if (mucX != null) {
-                        sendHistory(o.real, mucX.child(MUC, "history"));
-                        sendSubject(o.real);
+                        sendHistory(from, mucX.child(MUC, "history"));
+                        sendSubject(from);
                     }
                 } else {
                     changeNick(o, p);
@@ -202,7 +204,7 @@ final class Room {
             return;
         }
         Occupant holder = byNick.get(nick);
-        if (holder != null && !holder.real.equals(real)) {
+        if (holder != null && !holder.real.sameBare(real)) {
             service.bounce(p, StanzaError.conflict("that nickname is taken"));
             return;
         }
@@ -225,6 +227,10 @@ final class Room {
         }
         Role role = aff.atLeast(Affiliation.ADMIN) ? Role.MODERATOR
                 : c.moderated() && aff == Affiliation.NONE ? Role.VISITOR : Role.PARTICIPANT;
+        if (holder != null) {
+            attachSession(holder, real, mucX);
+            return;
+        }
         Occupant o = new Occupant(real, nick, role, service.occupantId(jid, real), presenceChildren(p));
         // §7.2.3: existing occupants' presence first.
         sendOccupants(real, c.whoisAnyone() || role == Role.MODERATOR, null);
@@ -237,6 +243,33 @@ final class Room {
         }
         sendSubject(real);
         LOG.debug("{} joined {} as {}", real, jid, nick);
+    }
+
+    /**
+     * Another session of an occupant's user joins under the same nick: it gets the room's state
+     * and its own self-presence; the others see no change.
+     */
+    private void attachSession(Occupant o, Jid session, XmlElement mucX) {
+        o.moreSessions.add(session);
+        byReal.put(session, o);
+        sendOccupants(session, config.whoisAnyone() || o.role == Role.MODERATOR, o);
+        List<Integer> codes = new ArrayList<>(joinCodes(false));
+        service.send(occupantPresence(o, true, true, codes, null, null, null).withTo(session));
+        sendHistory(session, mucX == null ? null : mucX.child(MUC, "history"));
+        sendSubject(session);
+        LOG.debug("{} joined {} as {} (another session)", session, jid, o.nick);
+    }
+
+    /** One of several sessions leaves: only that session is told. */
+    private void detachSession(Occupant o, Jid session, Presence p) {
+        byReal.remove(session);
+        if (o.real.equals(session)) {
+            o.real = o.moreSessions.remove(0);
+        } else {
+            o.moreSessions.remove(session);
+        }
+        Presence self = occupantPresence(o, true, true, List.of(), null, null, null, null, true);
+        service.send(self.withTo(session));
     }
 
     private List<Integer> joinCodes(boolean createdNow) {
@@ -328,7 +361,9 @@ final class Room {
 
     private void removeOccupant(Occupant o) {
         byNick.remove(o.nick);
-        byReal.remove(o.real);
+        for (Jid session : o.sessions()) {
+            byReal.remove(session);
+        }
         occupantCount = byNick.size();
     }
 
@@ -352,11 +387,19 @@ final class Room {
         Presence withJid = occupantPresence(o, false, true, codes, newNick, actorNick, reason, destroy, true);
         Presence anon = occupantPresence(o, false, false, codes, newNick, actorNick, reason, destroy, true);
         o.role = saved;
-        service.send(self.withTo(o.real));
+        sendAll(o, self);
         for (Occupant other : byNick.values()) {
             if (other != o) {
-                service.send((seesJids(other) ? withJid : anon).withTo(other.real));
+                sendAll(other, seesJids(other) ? withJid : anon);
             }
+        }
+    }
+
+    /** To every session of an occupant (copies share the children). */
+    private void sendAll(Occupant o, Stanza s) {
+        service.send(s.withTo(o.real));
+        for (Jid more : o.moreSessions) {
+            service.send(s.withTo(more));
         }
     }
 
@@ -375,10 +418,10 @@ final class Room {
         o.viewAnonymous = plain ? anon : null;
         for (Occupant other : byNick.values()) {
             if (other != o) {
-                service.send((seesJids(other) ? withJid : anon).withTo(other.real));
+                sendAll(other, seesJids(other) ? withJid : anon);
             }
         }
-        service.send(mine.withTo(o.real));
+        sendAll(o, mine);
     }
 
     private Presence occupantPresence(Occupant o, boolean self, boolean withJid, List<Integer> codes, String newNick,
@@ -568,7 +611,7 @@ final class Room {
     private void broadcast(XmlElement built) {
         Message base = (Message) Stanza.trusted(built);
         for (Occupant other : byNick.values()) {
-            service.send(base.withTo(other.real));
+            sendAll(other, base);
         }
     }
 
@@ -594,7 +637,7 @@ final class Room {
             return;
         }
         XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", nickJid(o.nick).toString())
-                .attr("to", target.real.toString()).attr("type", m.typeAttr()).attr("id", m.id());
+                .attr("type", m.typeAttr()).attr("id", m.id());
         for (XmlNode n : m.element().children()) {
             if (!(n instanceof XmlElement e && (e.ns().equals(USER) || e.ns().equals(OCCUPANT_ID)))) {
                 b.child(n);
@@ -602,7 +645,7 @@ final class Room {
         }
         b.emptyChild(USER, "x");
         b.child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", o.occupantId).build());
-        service.send(Stanza.trusted(b.build()));
+        sendAll(target, Stanza.trusted(b.build()));
     }
 
     /** Messages to the room's bare JID that are not groupchat: invitations, declines, voice requests. */
@@ -706,7 +749,7 @@ final class Room {
         Message msg = (Message) Stanza.trusted(base);
         for (Occupant mod : byNick.values()) {
             if (mod.role == Role.MODERATOR) {
-                service.send(msg.withTo(mod.real));
+                sendAll(mod, msg);
             }
         }
     }
@@ -1124,7 +1167,7 @@ final class Room {
         for (Occupant o : List.copyOf(byNick.values())) {
             o.role = Role.NONE;
             Presence p = occupantPresence(o, false, false, List.of(), null, null, null, destroy, true);
-            service.send(p.withTo(o.real));
+            sendAll(o, p);
         }
         byNick.clear();
         byReal.clear();

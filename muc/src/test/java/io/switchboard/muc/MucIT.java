@@ -236,6 +236,38 @@ class MucIT {
     }
 
     @Test
+    void twoSessionsOfOneUserShareANick() throws Exception {
+        try (RawClient alice = login("alice"); RawClient phone = login(server, "carol", "phone");
+             RawClient laptop = login(server, "carol", "laptop")) {
+            create(alice, "shared", "A", "");
+            join(phone, "shared", "Carol", "");
+            presence(alice);
+            // The second session gets the room's state and its self-presence; alice sees no new occupant.
+            List<XmlElement> ps;
+            laptop.send("<presence to='shared@" + S + "/Carol'><x xmlns='" + MUC + "'/></presence>");
+            ps = joinPresences(laptop);
+            assertThat(ps).extracting(p -> p.attr("from")).containsExactly("shared@" + S + "/A", "shared@" + S + "/Carol");
+            alice.send("<message to='shared@" + S + "' type='groupchat'><body>both?</body></message>");
+            String id = groupchat(phone).child("urn:xmpp:sid:0", "stanza-id").attr("id");
+            assertThat(groupchat(laptop).child("urn:xmpp:sid:0", "stanza-id").attr("id")).isEqualTo(id);
+            alice.send("<message to='shared@" + S + "/Carol' type='chat'><body>private</body></message>");
+            assertThat(phone.element(Ns.CLIENT, "message").childText(Ns.CLIENT, "body")).isEqualTo("private");
+            assertThat(laptop.element(Ns.CLIENT, "message").childText(Ns.CLIENT, "body")).isEqualTo("private");
+            // The phone leaves: only it is told; carol stays in the room with the laptop.
+            phone.send("<presence type='unavailable' to='shared@" + S + "/Carol'/>");
+            XmlElement left = presence(phone);
+            assertThat(left.attr("type")).isEqualTo("unavailable");
+            alice.send("<message to='shared@" + S + "' type='groupchat'><body>still there?</body></message>");
+            assertThat(groupchat(laptop).childText(Ns.CLIENT, "body")).isEqualTo("still there?");
+            // Another user cannot take the nick.
+            try (RawClient bob = login("bob")) {
+                bob.send("<presence to='shared@" + S + "/Carol'><x xmlns='" + MUC + "'/></presence>");
+                assertThat(error(presence(bob))).isEqualTo("conflict");
+            }
+        }
+    }
+
+    @Test
     void historyOnJoinHonoursTheRequestedLimits() throws Exception {
         try (RawClient alice = login("alice")) {
             create(alice, "history", "A", "");
