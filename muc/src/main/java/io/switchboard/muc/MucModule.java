@@ -8,10 +8,12 @@ import io.switchboard.module.ModuleContext;
 import io.switchboard.module.ServerModule;
 import io.switchboard.server.ServerSecret;
 import io.switchboard.store.MucRoomStore;
+import io.switchboard.store.Storage;
 import io.switchboard.store.memory.InMemoryMucRoomStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Multi-user chat (XEP-0045) as a service at {@code conference.<domain>}: rooms with
@@ -47,7 +49,7 @@ public final class MucModule implements ServerModule {
     /** Who may create rooms. */
     public enum CreateRooms { LOCAL, ANYONE }
 
-    private final MucRoomStore store;
+    private final Function<Storage, MucRoomStore> stores;
     private MucService service;
 
     /** With rooms kept in memory (lost at restart). */
@@ -55,9 +57,18 @@ public final class MucModule implements ServerModule {
         this(new InMemoryMucRoomStore());
     }
 
-    /** With the given store for persistent rooms (the PostgreSQL one in production). */
+    /** With the given store for persistent rooms. */
     public MucModule(MucRoomStore store) {
-        this.store = Objects.requireNonNull(store);
+        Objects.requireNonNull(store);
+        this.stores = s -> store;
+    }
+
+    /**
+     * With the store taken from the server's storage at start, for a module list built before the
+     * storage exists: {@code new MucModule(Storage::mucRooms)}.
+     */
+    public MucModule(Function<Storage, MucRoomStore> fromStorage) {
+        this.stores = Objects.requireNonNull(fromStorage);
     }
 
     @Override
@@ -83,6 +94,7 @@ public final class MucModule implements ServerModule {
                 c.get(DEFAULT_LOGGING), c.get(DEFAULT_PERSISTENT));
         byte[] secret = c.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
                 ? ServerSecret.random() : ServerSecret.loadOrCreate(Path.of(c.get(CoreSettings.DATA_DIR)));
+        MucRoomStore store = Objects.requireNonNull(stores.apply(ctx.storage()), "room store");
         MucService s = new MucService(domain, ctx.domain(), ctx.router(), store, ctx.storage().archive(), ctx.clock(),
                 limits, lanes, secret);
         s.load();

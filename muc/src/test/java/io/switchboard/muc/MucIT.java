@@ -620,7 +620,8 @@ class MucIT {
                 groupchat(o);
             }
         }
-        try (TestServer second = TestServer.start(Map.of(), c -> shared, List.of(new MucModule(rooms)));
+        // The second server takes the store from its storage, as the launcher will (Storage::mucRooms).
+        try (TestServer second = TestServer.start(Map.of(), c -> shared, List.of(new MucModule(storage -> rooms)));
              RawClient m = login(second, "member", "r")) {
             m.send("<presence to='keep@" + S + "/M'><x xmlns='" + MUC + "'/></presence>");
             XmlElement self = joinPresences(m).get(0);
