@@ -16,7 +16,7 @@ public interface MucRoomStore {
 
     Optional<MucRoomRecord> load(Jid room);
 
-    /** Every stored room of one service domain ({@code conference.example.org}). */
+    /** Every stored room of one service domain ({@code conference.example.org}), ordered by room JID. */
     List<MucRoomRecord> list(String serviceDomain);
 
     /** @return false when there was no such room */
