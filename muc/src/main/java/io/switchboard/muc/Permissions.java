@@ -32,11 +32,12 @@ public final class Permissions {
             }
             case PARTICIPANT -> {
                 if (targetRole == Role.MODERATOR) {
-                    // §9.7: revoking moderation is for admins and owners, never against an admin or owner.
-                    if (!actorAdmin) {
-                        return FORBIDDEN;
+                    // §9.7: revoking moderation is for admins and owners, never against an admin or owner
+                    // (not-allowed, whoever asks: the target stands too high).
+                    if (targetAdmin) {
+                        return NOT_ALLOWED;
                     }
-                    return targetAdmin ? NOT_ALLOWED : null;
+                    return actorAdmin ? null : FORBIDDEN;
                 }
                 return null;
             }

@@ -781,7 +781,15 @@ final class Room {
         if (get && q.is(Ns.DISCO_INFO, "query")) {
             reply(iq, discoInfo(q.attr("node")));
         } else if (get && q.is(Ns.DISCO_ITEMS, "query")) {
-            reply(iq, XmlElement.empty(Ns.DISCO_ITEMS, "query"));
+            // §6.5: the occupants (their room JIDs) when that is public: a public room, or asked by an occupant.
+            XmlElement.Builder items = XmlElement.builder(Ns.DISCO_ITEMS, "query");
+            if (q.attr("node") == null && (config.publicRoom() || byReal.containsKey(from))) {
+                for (Occupant o : byNick.values()) {
+                    items.child(XmlElement.builder(Ns.DISCO_ITEMS, "item").attr("jid", jid.withResource(o.nick).toString())
+                            .build());
+                }
+            }
+            reply(iq, items.build());
         } else if (get && q.is(Ns.PING, "ping")) {
             reply(iq, null);
         } else if (ns.equals(ADMIN) && q.local().equals("query")) {
@@ -829,6 +837,10 @@ final class Room {
             return;
         }
         if (sender == null) {
+            // §6.7: disco of an occupant by a non-occupant is a bad request.
+            if (q.ns().equals(Ns.DISCO_INFO) || q.ns().equals(Ns.DISCO_ITEMS)) {
+                throw new StanzaException(StanzaError.badRequest("only occupants may query occupants"));
+            }
             throw new StanzaException(StanzaError.notAcceptable("not an occupant"));
         }
         Occupant target = byNick.get(iq.to().resource());

@@ -43,6 +43,9 @@ class PermissionsTest {
             "MODERATOR,   NONE,   MODERATOR,   NONE,   PARTICIPANT, forbidden",
             "MODERATOR,   OWNER,  MODERATOR,   ADMIN,  PARTICIPANT, not-allowed",
             "MODERATOR,   ADMIN,  MODERATOR,   OWNER,  PARTICIPANT, not-allowed",
+            // SINT mucTestModeratorCannotBeRevokedFromHigherAffiliation: a plain moderator against an owner.
+            "MODERATOR,   MEMBER, MODERATOR,   OWNER,  PARTICIPANT, not-allowed",
+            "MODERATOR,   NONE,   MODERATOR,   ADMIN,  PARTICIPANT, not-allowed",
     })
     void roleChanges(Role actorRole, Affiliation actorAff, Role targetRole, Affiliation targetAff, Role to,
                      String expected) {

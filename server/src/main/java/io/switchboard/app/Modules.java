@@ -6,6 +6,8 @@ import io.switchboard.ext.push.PushModule;
 import io.switchboard.http.HttpModule;
 import io.switchboard.http.upload.UploadModule;
 import io.switchboard.module.ServerModule;
+import io.switchboard.muc.MucModule;
+import io.switchboard.store.Storage;
 import io.switchboard.s2s.FederationModule;
 import java.util.List;
 
@@ -19,6 +21,7 @@ public final class Modules {
     public static List<ServerModule> all() {
         HttpModule http = new HttpModule();
         return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule(),
-                http, new UploadModule(http.routes()), new FederationModule());
+                http, new UploadModule(http.routes()),
+                new MucModule(Storage::mucRooms), new FederationModule());
     }
 }

@@ -64,6 +64,14 @@ class InteropIT {
             "org.jivesoftware.smackx.mam.MamIntegrationTest",
             // XEP-0363 HTTP file upload
             "org.jivesoftware.smackx.httpfileupload.HttpFileUploadIntegrationTest",
+            // XEP-0045 multi-user chat
+            "org.jivesoftware.smackx.muc.MultiUserChatEntityIntegrationTest",
+            "org.jivesoftware.smackx.muc.MultiUserChatIntegrationTest",
+            "org.jivesoftware.smackx.muc.MultiUserChatLowLevelIntegrationTest",
+            "org.jivesoftware.smackx.muc.MultiUserChatOccupantIntegrationTest",
+            "org.jivesoftware.smackx.muc.MultiUserChatRolesAffiliationsPrivilegesIntegrationTest",
+            "org.jivesoftware.smackx.muc.ParticipantStatusIntegrationTest",
+            "org.jivesoftware.smackx.muc.UserStatusIntegrationTest",
             // RFC 6121: messages, roster, subscriptions, presence
             "org.jivesoftware.smack.chat2.IncomingMessageListenerIntegrationTest",
             "org.jivesoftware.smack.chat2.OutgoingMessageListenerIntegrationTest",

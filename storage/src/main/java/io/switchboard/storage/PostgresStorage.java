@@ -7,6 +7,7 @@ import io.switchboard.store.ArchivePreferencesStore;
 import io.switchboard.store.BlockListStore;
 import io.switchboard.store.FastTokenStore;
 import io.switchboard.store.MessageArchive;
+import io.switchboard.store.MucRoomStore;
 import io.switchboard.store.PushStore;
 import io.switchboard.store.VCardStore;
 import io.switchboard.store.LastActivityStore;
@@ -61,6 +62,7 @@ public final class PostgresStorage implements Storage {
     private final PrivateXmlStore privateXml;
     private final LastActivityStore lastActivity;
     private final MessageArchive archive;
+    private final MucRoomStore mucRooms;
     private final ArchivePreferencesStore archivePreferences;
     private final BlockListStore blockLists;
     private final VCardStore vcards;
@@ -81,6 +83,7 @@ public final class PostgresStorage implements Storage {
         this.privateXml = new HibernatePrivateXmlStore(db);
         this.lastActivity = new HibernateLastActivityStore(db);
         this.archive = new SqlArchive(db);
+        this.mucRooms = new SqlMucRoomStore(db);
         this.archivePreferences = new SqlArchivePreferencesStore(db);
         this.blockLists = new SqlBlockListStore(db);
         this.vcards = new SqlVCardStore(db);
@@ -202,6 +205,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public MessageArchive archive() {
         return archive;
+    }
+
+    @Override
+    public MucRoomStore mucRooms() {
+        return mucRooms;
     }
 
     @Override

@@ -55,7 +55,8 @@ class PostgresStorageTest extends StorageContract {
 
     @Test
     void deletingAnAccountLeavesNoRowInAnyTable() throws SQLException {
-        assertThat(OWNER_COLUMNS.keySet()).as("every table of the schema").containsExactlyInAnyOrderElementsOf(SchemaTest.TABLES);
+        assertThat(OWNER_COLUMNS.keySet()).as("every table of the schema but the rooms'")
+                .containsExactlyInAnyOrderElementsOf(SchemaTest.TABLES.stream().filter(t -> !t.startsWith("muc_")).toList());
         Jid u = freshUser();
         Jid other = freshUser();
         for (Jid j : List.of(u, other)) {

@@ -19,6 +19,9 @@ public interface Storage extends AutoCloseable {
 
     MessageArchive archive();
 
+    /** Persistent group chat rooms (XEP-0045). */
+    MucRoomStore mucRooms();
+
     ArchivePreferencesStore archivePreferences();
 
     BlockListStore blockLists();

@@ -57,6 +57,7 @@ public final class InMemoryStorage implements Storage {
     private final AtomicLong ids = new AtomicLong();
 
     private final InMemoryArchive archive = new InMemoryArchive();
+    private final InMemoryMucRoomStore mucRooms = new InMemoryMucRoomStore();
     private final ConcurrentHashMap<Jid, ArchivePreferences> archivePrefs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Jid, Set<Jid>> blocks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Jid, String> vcardMap = new ConcurrentHashMap<>();
@@ -101,6 +102,11 @@ public final class InMemoryStorage implements Storage {
     @Override
     public MessageArchive archive() {
         return archive;
+    }
+
+    @Override
+    public io.switchboard.store.MucRoomStore mucRooms() {
+        return mucRooms;
     }
 
     @Override
