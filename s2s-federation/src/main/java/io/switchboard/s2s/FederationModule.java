@@ -222,8 +222,8 @@ public final class FederationModule implements ServerModule {
     /** The router's remote route: a stanza for a domain this server does not host. */
     void send(Stanza s) {
         String to = s.to().domain();
-        if (s.from() == null || !domain.equals(s.from().domain())) {
-            // Only the server's own domain has streams (no subdomain pairs yet).
+        if (s.from() == null || !isLocal(s.from().domain())) {
+            // Streams go from a domain this server hosts (its own, group chat, components).
             ctx.router().bounce(s, StanzaError.remoteServerNotFound("no federation from " + (s.from() == null ? "?"
                     : s.from().domain())));
             return;
@@ -232,11 +232,13 @@ public final class FederationModule implements ServerModule {
             ctx.router().bounce(s, StanzaError.remoteServerNotFound("the server is shutting down"));
             return;
         }
-        remote(to).send(s);
+        remote(s.from().domain(), to).send(s);
     }
 
-    RemoteDomain remote(String remoteDomain) {
-        return remotes.computeIfAbsent(remoteDomain, d -> new RemoteDomain(this, domain, d));
+    /** The outbound side of one domain pair: each pair has its own stream, authenticated for that pair. */
+    RemoteDomain remote(String localDomain, String remoteDomain) {
+        return remotes.computeIfAbsent(localDomain + " " + remoteDomain, k -> new RemoteDomain(this, localDomain,
+                remoteDomain));
     }
 
     private void sweep() {
@@ -246,7 +248,7 @@ public final class FederationModule implements ServerModule {
                 r.sweep(now);
                 if (r.isDormant()) {
                     // Bounded memory: domains once contacted do not stay listed forever.
-                    remotes.remove(r.remoteDomain(), r);
+                    remotes.remove(r.localDomain() + " " + r.remoteDomain(), r);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("s2s sweep failed for {}", r.remoteDomain(), e);
@@ -264,8 +266,9 @@ public final class FederationModule implements ServerModule {
         return domain;
     }
 
+    /** The server's own domain and the services it hosts on subdomains (group chat, upload, components). */
     boolean isLocal(String d) {
-        return domain.equals(d);
+        return domain.equals(d) || ctx.router().isComponentDomain(d);
     }
 
     TlsContexts tls() {
@@ -349,14 +352,14 @@ public final class FederationModule implements ServerModule {
      * Asks the authoritative server of {@code remoteDomain} whether {@code key} is genuine (the
      * receiving server's half of dialback); the answer comes to {@code result}, false on timeout.
      */
-    void verifyDialback(String remoteDomain, String streamId, String key, Consumer<Boolean> result) {
+    void verifyDialback(String localDomain, String remoteDomain, String streamId, String key, Consumer<Boolean> result) {
         if (pendingVerifications.incrementAndGet() > maxPendingVerify) {
             pendingVerifications.decrementAndGet();
             LOG.warn("Too many dialback verifications pending; refusing one for {}", remoteDomain);
             result.accept(false);
             return;
         }
-        remote(remoteDomain).verify(streamId, key, ok -> {
+        remote(localDomain, remoteDomain).verify(streamId, key, ok -> {
             pendingVerifications.decrementAndGet();
             result.accept(ok);
         });

@@ -40,6 +40,9 @@ final class InboundStream implements ConnectionHandler {
     private final Connection conn;
     private final FederationModule m;
     private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
+    /** The authenticated (remote domain, local domain) pairs, as "remote local". */
+    private final Set<String> pairs = ConcurrentHashMap.newKeySet();
+    private String streamTo;
     private String streamId;
     private String peerFrom;
     private boolean saslDone;
@@ -74,6 +77,7 @@ final class InboundStream implements ConnectionHandler {
         String fromAttr = h.attr("from");
         String from = domainOrNull(fromAttr);
         boolean toLocal = to != null && m.isLocal(to);
+        streamTo = toLocal ? to : m.domain();
         conn.writeRaw(S2s.header(toLocal ? to : m.domain(), from, streamId));
         if (!h.name().equals(XmlName.of(Ns.STREAMS, "stream")) || !Ns.SERVER.equals(h.contentNs())) {
             error("invalid-namespace", "expected a jabber:server stream");
@@ -203,18 +207,19 @@ final class InboundStream implements ConnectionHandler {
             return;
         }
         saslDone = true;
-        authenticated(domain);
+        authenticated(domain, streamTo);
         LOG.info("Inbound stream from {} authenticated {} by certificate (SASL EXTERNAL)", conn.remoteAddress(), domain);
         conn.write(XmlElement.empty(Ns.SASL, "success"));
         conn.resumeInput(true);
     }
 
-    private void authenticated(String domain) {
+    private void authenticated(String domain, String local) {
         if (authenticated.isEmpty()) {
             conn.markAuthenticated();
             conn.setLimits(m.postAuthLimits());
         }
         authenticated.add(domain);
+        pairs.add(domain + " " + local);
     }
 
     private void dialbackResult(XmlElement e) {
@@ -253,7 +258,7 @@ final class InboundStream implements ConnectionHandler {
         }
         pending++;
         String id = streamId;
-        m.verifyDialback(from, id, key, ok -> {
+        m.verifyDialback(to, from, id, key, ok -> {
             synchronized (InboundStream.this) {
                 pending--;
                 dialbackAnswered(from, to, ok);
@@ -267,7 +272,7 @@ final class InboundStream implements ConnectionHandler {
             return;
         }
         if (valid) {
-            authenticated(from);
+            authenticated(from, to);
             LOG.info("Inbound stream from {} authenticated {} (dialback)", conn.remoteAddress(), from);
         } else {
             LOG.info("Dialback for {} from {} failed", from, conn.remoteAddress());
@@ -322,6 +327,13 @@ final class InboundStream implements ConnectionHandler {
         }
         if (!m.isLocal(s.to().domain())) {
             error("host-unknown", null);
+            return;
+        }
+        if (!pairs.contains(s.from().domain() + " " + s.to().domain())) {
+            // RFC 6120 §13.9.1: a stanza for a domain pair this stream never authenticated.
+            LOG.info("Closing the stream from {}: {} was not authenticated for {}", who(), s.from().domain(),
+                    s.to().domain());
+            error("not-authorized", null);
             return;
         }
         m.context().router().route(s);

@@ -24,12 +24,18 @@ final class Federation implements AutoCloseable {
     }
 
     static Federation start(String domain, int s2sPort, Map<String, String> settings) throws IOException {
+        return start(domain, s2sPort, settings, false);
+    }
+
+    /** With {@code muc}, the server also hosts group chat at conference.{@code domain}. */
+    static Federation start(String domain, int s2sPort, Map<String, String> settings, boolean muc) throws IOException {
         Map<String, String> all = new HashMap<>();
         all.put("domain", domain);
         all.put("s2s.port", String.valueOf(s2sPort));
         all.putAll(settings);
         FederationModule m = new FederationModule();
-        return new Federation(domain, TestServer.start(all, c -> new InMemoryStorage(), List.of(m)), m);
+        List<io.switchboard.module.ServerModule> modules = muc ? List.of(new io.switchboard.muc.MucModule(), m) : List.of(m);
+        return new Federation(domain, TestServer.start(all, c -> new InMemoryStorage(), modules), m);
     }
 
     /** A free loopback port (bound and released). */

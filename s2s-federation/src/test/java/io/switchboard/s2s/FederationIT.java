@@ -38,6 +38,24 @@ class FederationIT {
         return c.element(Ns.CLIENT, "message");
     }
 
+    /** The next groupchat message with a body (the room's subject message comes without one). */
+    static XmlElement groupchat(RawClient c) throws InterruptedException {
+        XmlElement m = message(c);
+        while (m.child(Ns.CLIENT, "body") == null) {
+            m = message(c);
+        }
+        return m;
+    }
+
+    /** The next presence from {@code from}, skipping others (the client's own, its contacts'). */
+    static XmlElement presenceFrom(RawClient c, String from) throws InterruptedException {
+        XmlElement p = c.element(Ns.CLIENT, "presence");
+        while (!from.equals(p.attr("from"))) {
+            p = c.element(Ns.CLIENT, "presence");
+        }
+        return p;
+    }
+
     static void exchangeMessages(Federation a, Federation b) throws Exception {
         try (RawClient alice = a.login("alice", "pc"); RawClient bob = b.login("bob", "phone")) {
             alice.send("<message type='chat' to='bob@b.test' id='m1'><body>hello b</body></message>");
@@ -96,6 +114,47 @@ class FederationIT {
             XmlElement p = c.element(Ns.CLIENT, "presence");
             if (java.util.Objects.equals(type, p.attr("type")) && p.attr("from") != null) {
                 return p;
+            }
+        }
+    }
+
+    @Test
+    void aRemoteUserTakesPartInALocalRoom() throws Exception {
+        int ap = Federation.freePort();
+        int bp = Federation.freePort();
+        // The group chat service is a domain of its own: its stream pairs are separate (conference.b.test <-> a.test).
+        Map<String, String> routes = Map.of("s2s.static-routes", "a.test=127.0.0.1:" + ap + ",b.test=127.0.0.1:" + bp
+                + ",conference.b.test=127.0.0.1:" + bp);
+        try (Federation a = Federation.start("a.test", ap, routes);
+             Federation b = Federation.start("b.test", bp, routes, true)) {
+            a.addUser("alice");
+            b.addUser("bob");
+            try (RawClient bob = b.login("bob", "phone"); RawClient alice = a.login("alice", "pc")) {
+                String muc = "<x xmlns='http://jabber.org/protocol/muc'/>";
+                bob.send("<presence to='lounge@conference.b.test/bob'>" + muc + "</presence>");
+                assertThat(presenceFrom(bob, "lounge@conference.b.test/bob").toString()).contains("code='201'");
+                bob.send("<iq type='set' id='cfg' to='lounge@conference.b.test'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                        + "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
+                assertThat(bob.element(Ns.CLIENT, "iq").attr("type")).isEqualTo("result");
+
+                alice.send("<presence to='lounge@conference.b.test/alice'>" + muc + "</presence>");
+                // Alice, across federation: bob's presence, then her own (status 110).
+                presenceFrom(alice, "lounge@conference.b.test/bob");
+                assertThat(presenceFrom(alice, "lounge@conference.b.test/alice").toString()).contains("code='110'");
+                presenceFrom(bob, "lounge@conference.b.test/alice");
+
+                alice.send("<message type='groupchat' to='lounge@conference.b.test' id='g1'><body>hi from a</body></message>");
+                XmlElement atBob = groupchat(bob);
+                XmlElement atAlice = groupchat(alice);
+                assertThat(atBob.attr("from")).isEqualTo("lounge@conference.b.test/alice");
+                assertThat(atBob.childText(Ns.CLIENT, "body")).isEqualTo("hi from a");
+                assertThat(atAlice.childText(Ns.CLIENT, "body")).isEqualTo("hi from a");
+                XmlElement idAtBob = atBob.child("urn:xmpp:sid:0", "stanza-id");
+                XmlElement idAtAlice = atAlice.child("urn:xmpp:sid:0", "stanza-id");
+                assertThat(idAtBob.attr("id")).isNotEmpty().isEqualTo(idAtAlice.attr("id"));
+
+                bob.send("<message type='groupchat' to='lounge@conference.b.test' id='g2'><body>hi from b</body></message>");
+                assertThat(groupchat(alice).childText(Ns.CLIENT, "body")).isEqualTo("hi from b");
             }
         }
     }

@@ -122,6 +122,11 @@ public final class StanzaRouter {
         return domain.equals(d);
     }
 
+    /** True for the domain of a service this server hosts (group chat, upload, an external component). */
+    public boolean isComponentDomain(String d) {
+        return components.containsKey(d);
+    }
+
     public HandlerRegistry handlers() {
         return handlers;
     }
