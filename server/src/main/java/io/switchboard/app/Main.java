@@ -146,7 +146,7 @@ public final class Main {
         }
         XmppServer server;
         try {
-            server = XmppServer.start(config, c -> StorageFactory.open(c, false));
+            server = XmppServer.start(config, c -> StorageFactory.open(c, false), Modules.all());
         } catch (IOException | RuntimeException e) {
             log.error("Cannot start: {}", e.getMessage(), e);
             err.println("switchboard: cannot start: " + e.getMessage());

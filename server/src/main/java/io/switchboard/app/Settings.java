@@ -2,6 +2,7 @@ package io.switchboard.app;
 
 import io.switchboard.config.CoreSettings;
 import io.switchboard.config.Setting;
+import io.switchboard.module.ServerModule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,9 @@ final class Settings {
 
     static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(CoreSettings.all());
+        for (ServerModule m : Modules.all()) {
+            all.addAll(m.settings());
+        }
         return all;
     }
 }

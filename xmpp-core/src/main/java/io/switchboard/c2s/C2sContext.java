@@ -4,7 +4,7 @@ import io.switchboard.account.AccountService;
 import io.switchboard.auth.AuthThrottle;
 import io.switchboard.auth.CredentialSource;
 import io.switchboard.config.CoreSettings.ResourceConflict;
-import io.switchboard.ext.ServerInfo;
+import io.switchboard.handler.ServerInfo;
 import io.switchboard.im.PresenceService;
 import io.switchboard.routing.IqTracker;
 import io.switchboard.routing.StanzaRouter;
@@ -48,5 +48,8 @@ public record C2sContext(
         C2sStreams streams,
         StreamManagement smRegistry,
         Duration resumeTimeout,
-        int maxUnacked) {
+        int maxUnacked,
+        io.switchboard.store.FastTokenStore fastTokens,
+        Duration fastTokenLifetime,
+        java.time.Clock clock) {
 }

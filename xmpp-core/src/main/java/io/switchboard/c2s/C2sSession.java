@@ -51,6 +51,7 @@ public final class C2sSession implements ClientSession {
     private volatile Presence presence;
     private volatile boolean interested;
     private final Set<Jid> directed = new HashSet<>();
+    private final java.util.concurrent.ConcurrentMap<Object, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Object sm = new Object();
     private boolean smEnabled;
@@ -92,6 +93,24 @@ public final class C2sSession implements ClientSession {
             if (ended) {
                 return false;
             }
+            if (inactive) {
+                if (!ClientState.important(s)) {
+                    // Presence waits (latest per sender); a bare chat state is dropped.
+                    ClientState.hold(held, s);
+                    if (held.size() >= ClientState.MAX_HELD) {
+                        flushHeld();
+                    }
+                    return true;
+                }
+                flushHeld();
+            }
+            return send(s);
+        }
+    }
+
+    /** Under {@code sm}: writes (and, with stream management, queues) one stanza. */
+    private boolean send(Stanza s) {
+        {
             C2sStream st = stream;
             if (!smEnabled) {
                 return st != null && st.writeStanza(s);
@@ -109,6 +128,34 @@ public final class C2sSession implements ClientSession {
                 requestAckIfDue(st);
             }
             return true;
+        }
+    }
+
+    // ================================================================ client state indication (XEP-0352)
+
+    /** Guarded by {@code sm}: the client said it is inactive (in the background). */
+    private boolean inactive;
+    /** Guarded by {@code sm}: what is held back while inactive, latest presence per sender. */
+    private final java.util.LinkedHashMap<Object, Stanza> held = new java.util.LinkedHashMap<>();
+
+    /** XEP-0352: {@code <inactive/>} holds back presence and chat-state noise; {@code <active/>} releases it. */
+    void setActive(boolean active) {
+        synchronized (sm) {
+            inactive = !active;
+            if (active) {
+                flushHeld();
+            }
+        }
+    }
+
+    private void flushHeld() {
+        if (held.isEmpty()) {
+            return;
+        }
+        java.util.List<Stanza> out = new ArrayList<>(held.values());
+        held.clear();
+        for (Stanza h : out) {
+            send(h);
         }
     }
 
@@ -169,6 +216,11 @@ public final class C2sSession implements ClientSession {
     }
 
     @Override
+    public java.util.concurrent.ConcurrentMap<Object, Object> attributes() {
+        return attributes;
+    }
+
+    @Override
     public String remoteAddress() {
         return ip;
     }
@@ -189,6 +241,11 @@ public final class C2sSession implements ClientSession {
 
     public boolean isDetached() {
         return stream == null && !ended;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return stream != null && !ended;
     }
 
     // ================================================================ stream management
@@ -372,7 +429,7 @@ public final class C2sSession implements ClientSession {
             try {
                 if (s instanceof Message m && m.type() != Message.Type.ERROR && m.type() != Message.Type.GROUPCHAT
                         && m.type() != Message.Type.HEADLINE) {
-                    ctx.router().deliverMessage(m.withTo(jid.bare()));
+                    ctx.router().redeliverMessage(m.withTo(jid.bare()));
                 } else if (s instanceof Iq iq && iq.type().isRequest() && iq.from() != null) {
                     ctx.router().bounce(iq, StanzaError.recipientUnavailable(null));
                 } else if (s instanceof Presence) {

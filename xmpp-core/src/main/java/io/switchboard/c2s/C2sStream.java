@@ -1,6 +1,7 @@
 package io.switchboard.c2s;
 
 import io.switchboard.auth.AuthContext;
+import io.switchboard.auth.FastServer;
 import io.switchboard.auth.PlainServer;
 import io.switchboard.auth.SaslFailure;
 import io.switchboard.auth.SaslServer;
@@ -294,6 +295,10 @@ public final class C2sStream implements ConnectionHandler {
             sasl(e);
             return;
         }
+        if (e.ns().equals(Sasl2.NS)) {
+            sasl2(e);
+            return;
+        }
         if (e.is(Ns.CLIENT, "iq")) {
             preAuthIq(e);
             return;
@@ -397,6 +402,18 @@ public final class C2sStream implements ConnectionHandler {
             case "SCRAM-SHA-256" -> new ScramServer(ScramHash.SHA_256, false, ac, ctx.credentials());
             case "SCRAM-SHA-1" -> new ScramServer(ScramHash.SHA_1, false, ac, ctx.credentials());
             case "PLAIN" -> new PlainServer(ac, ctx.credentials());
+            case FastServer.NONE, FastServer.ENDP, FastServer.EXPR -> {
+                XmlElement fast = sasl2Request == null ? null : sasl2Request.child(Sasl2.FAST, "fast");
+                long count = -1;
+                if (fast != null && fast.attr("count") != null) {
+                    try {
+                        count = Long.parseLong(fast.attr("count"));
+                    } catch (NumberFormatException ex) {
+                        count = Long.MAX_VALUE;
+                    }
+                }
+                yield new FastServer(mech, ac, ctx.fastTokens(), sasl2Agent, count, ctx.clock());
+            }
             default -> throw new IllegalStateException("unknown mechanism " + mech);
         };
     }
@@ -467,6 +484,254 @@ public final class C2sStream implements ConnectionHandler {
         return data == null || data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data);
     }
 
+    // ================================================================ SASL2, Bind2, FAST (XEP-0388, 0386, 0484)
+
+    /** The {@code <authenticate/>} being processed, with its inline requests. */
+    private XmlElement sasl2Request;
+    private String sasl2Agent;
+
+    private void sasl2(XmlElement e) {
+        switch (e.local()) {
+            case "authenticate" -> {
+                String mech = e.attr("mechanism");
+                if (sasl != null) {
+                    sasl2Failure(SaslFailure.MALFORMED_REQUEST, "an exchange is already in progress", false);
+                    return;
+                }
+                if (mech == null || !sasl2Mechanisms().contains(mech)) {
+                    sasl2Failure(SaslFailure.INVALID_MECHANISM, null, false);
+                    return;
+                }
+                XmlElement ua = e.child(Sasl2.NS, "user-agent");
+                sasl2Request = e;
+                sasl2Agent = ua == null ? null : ua.attr("id");
+                byte[] initial;
+                try {
+                    XmlElement ir = e.child(Sasl2.NS, "initial-response");
+                    initial = ir == null ? null : Base64.getDecoder().decode(ir.text().trim());
+                } catch (IllegalArgumentException ex) {
+                    sasl2Failure(SaslFailure.INCORRECT_ENCODING, null, false);
+                    return;
+                }
+                sasl = newMechanism(mech);
+                sasl2Step(sasl.evaluate(initial));
+            }
+            case "response" -> {
+                if (sasl == null || sasl2Request == null) {
+                    sasl2Failure(SaslFailure.MALFORMED_REQUEST, "no exchange in progress", false);
+                    return;
+                }
+                byte[] data;
+                try {
+                    data = Base64.getDecoder().decode(e.text().trim());
+                } catch (IllegalArgumentException ex) {
+                    sasl = null;
+                    sasl2Failure(SaslFailure.INCORRECT_ENCODING, null, false);
+                    return;
+                }
+                sasl2Step(sasl.evaluate(data));
+            }
+            case "abort" -> {
+                sasl = null;
+                sasl2Failure(SaslFailure.ABORTED, null, false);
+            }
+            default -> sasl2Failure(SaslFailure.MALFORMED_REQUEST, null, false);
+        }
+    }
+
+    private List<String> sasl2Mechanisms() {
+        List<String> all = new ArrayList<>(offeredMechanisms);
+        all.addAll(fastMechanisms());
+        return all;
+    }
+
+    /** HT mechanisms this connection can verify. */
+    private List<String> fastMechanisms() {
+        if (ctx.fastTokens() == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(List.of(FastServer.NONE));
+        TlsInfo tls = conn.tls();
+        if (tls != null && tls.channelBindingTypes().contains("tls-server-end-point")) {
+            out.add(FastServer.ENDP);
+        }
+        if (tls != null && tls.channelBindingTypes().contains("tls-exporter")) {
+            out.add(FastServer.EXPR);
+        }
+        return out;
+    }
+
+    private void sasl2Step(SaslStep s) {
+        if (s instanceof SaslStep.Challenge c) {
+            conn.write(XmlElement.builder(Sasl2.NS, "challenge").text(Base64.getEncoder().encodeToString(c.data())).build());
+            return;
+        }
+        SaslServer mechanism = sasl;
+        sasl = null;
+        String account = s instanceof SaslStep.Success ok ? ok.user().toString()
+                : ((SaslStep.Failure) s).attemptedUser() == null ? null : ((SaslStep.Failure) s).attemptedUser().toString();
+        long delay = ctx.throttle().delayMillis(ip, account);
+        if (s instanceof SaslStep.Failure f && f.credentialsChecked()) {
+            ctx.throttle().failed(ip, account);
+        }
+        if (delay <= 0) {
+            finish2(s, mechanism);
+        } else {
+            LOG.info("Delaying the authentication answer to {} by {} ms after repeated failures", ip, delay);
+            ctx.scheduler().schedule(() -> finish2Later(s, mechanism), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void finish2Later(SaslStep s, SaslServer mechanism) {
+        if (state != State.CLOSED) {
+            finish2(s, mechanism);
+        }
+    }
+
+    private void sasl2Failure(SaslFailure condition, String text, boolean counts) {
+        XmlElement.Builder b = XmlElement.builder(Sasl2.NS, "failure").emptyChild(Ns.SASL, condition.element());
+        if (text != null) {
+            b.textChild(Sasl2.NS, "text", text);
+        }
+        conn.write(b.build());
+        sasl2Request = null;
+        if (counts && condition != SaslFailure.ABORTED && ++authFailures >= ctx.maxAuthFailures()) {
+            LOG.info("Closing the stream from {}: {} failed authentications", ip, authFailures);
+            streamError(StreamError.of("policy-violation", "too many failed authentication attempts"));
+        }
+    }
+
+    /** Success: no stream restart (XEP-0388); inline resumption, binding and token, then {@code <success/>}. */
+    private void finish2(SaslStep s, SaslServer mechanism) {
+        if (s instanceof SaslStep.Failure f) {
+            if (f.credentialsChecked()) {
+                LOG.info("Authentication failed for {} from {}", f.attemptedUser(), ip);
+            }
+            sasl2Failure(f.condition(), f.text(), true);
+            return;
+        }
+        SaslStep.Success ok = (SaslStep.Success) s;
+        XmlElement request = sasl2Request;
+        sasl2Request = null;
+        user = ok.user();
+        state = State.AUTHENTICATED;
+        conn.markAuthenticated();
+        conn.setLimits(ctx.limits());
+        List<XmlElement> extras = new ArrayList<>();
+        if (ok.additionalData() != null) {
+            extras.add(XmlElement.builder(Sasl2.NS, "additional-data")
+                    .text(Base64.getEncoder().encodeToString(ok.additionalData())).build());
+        }
+        XmlElement token = fastToken(request, mechanism);
+        // Inline resumption (XEP-0198 in SASL2).
+        XmlElement resume = request.child(StreamManagement.NS, "resume");
+        if (resume != null) {
+            C2sSession old = ctx.smRegistry().find(resume.attr("previd"));
+            long h = parseH(resume.attr("h"));
+            if (old != null && old.jid().bare().equals(user) && !old.isEnded() && h >= 0) {
+                session = old;
+                full = old.jid();
+                state = State.READY;
+                String previd = resume.attr("previd");
+                boolean resumed = old.resume(this, h, handled -> {
+                    XmlElement.Builder b = XmlElement.builder(Sasl2.NS, "success").children(extras);
+                    b.textChild(Sasl2.NS, "authorization-identifier", old.jid().toString());
+                    b.child(XmlElement.builder(StreamManagement.NS, "resumed").attr("previd", previd)
+                            .attr("h", Long.toString(handled)).build());
+                    b.child(token);
+                    return b.build();
+                });
+                if (resumed) {
+                    if (preAuthTimer != null) {
+                        preAuthTimer.cancel(false);
+                    }
+                    LOG.info("Session {} resumed inline from {}", full, ip);
+                    return;
+                }
+                session = null;
+                full = null;
+                state = State.AUTHENTICATED;
+            }
+            extras.add(smFailed("item-not-found"));
+        }
+        XmlElement bind2 = request.child(Sasl2.BIND, "bind");
+        XmlElement.Builder success = XmlElement.builder(Sasl2.NS, "success").children(extras);
+        if (bind2 == null) {
+            // Without Bind2 the client binds the RFC 6120 way on this same stream.
+            state = State.BINDING;
+            success.textChild(Sasl2.NS, "authorization-identifier", user.toString());
+            success.child(token);
+            conn.write(success.build());
+            return;
+        }
+        String tag = bind2.childText(Sasl2.BIND, "tag");
+        String base = "sb";
+        if (tag != null && !tag.isBlank()) {
+            try {
+                base = Jid.enforceResource(tag.length() > 64 ? tag.substring(0, 64) : tag);
+            } catch (MalformedJidException ex) {
+                base = "sb";
+            }
+        }
+        StanzaError err = bindResource(base + "." + randomResource().substring(3));
+        if (err != null) {
+            state = State.CLOSED;
+            streamError(StreamError.of("resource-constraint", err.text()));
+            return;
+        }
+        XmlElement.Builder bound = XmlElement.builder(Sasl2.BIND, "bound");
+        for (XmlElement inline : bind2.elements()) {
+            if (inline.is(Ns.CARBONS, "enable")) {
+                session.enableCarbons();
+            } else if (inline.is(ClientState.NS, "inactive")) {
+                session.setActive(false);
+            } else if (inline.is(StreamManagement.NS, "enable")) {
+                boolean wantResume = "true".equals(inline.attr("resume")) || "1".equals(inline.attr("resume"));
+                String id = session.enable(wantResume);
+                XmlElement.Builder en = XmlElement.builder(StreamManagement.NS, "enabled");
+                if (id != null) {
+                    en.attr("id", id).attr("resume", "true").attr("max", Long.toString(ctx.resumeTimeout().toSeconds()));
+                }
+                bound.child(en.build());
+            }
+        }
+        success.textChild(Sasl2.NS, "authorization-identifier", full.toString());
+        success.child(bound.build());
+        success.child(token);
+        conn.write(success.build());
+    }
+
+    /**
+     * FAST (XEP-0484): a new token when asked (or when the one just used nears its expiry), and
+     * invalidation when asked. Null when there is nothing to send.
+     */
+    private XmlElement fastToken(XmlElement request, SaslServer mechanism) {
+        if (ctx.fastTokens() == null || sasl2Agent == null) {
+            return null;
+        }
+        XmlElement fast = request.child(Sasl2.FAST, "fast");
+        if (mechanism instanceof FastServer && fast != null && "true".equals(fast.attr("invalidate"))) {
+            ctx.fastTokens().remove(user, sasl2Agent);
+            return null;
+        }
+        XmlElement asked = request.child(Sasl2.FAST, "request-token");
+        String mech = asked == null ? null : asked.attr("mechanism");
+        if (mech == null && mechanism instanceof FastServer fs && fs.used() != null
+                && fs.used().expiry().isBefore(ctx.clock().instant().plus(ctx.fastTokenLifetime().dividedBy(2)))) {
+            mech = fs.used().mechanism();
+        }
+        if (mech == null || !fastMechanisms().contains(mech)) {
+            return null;
+        }
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        String secret = Base64.getEncoder().encodeToString(raw);
+        java.time.Instant expiry = ctx.clock().instant().plus(ctx.fastTokenLifetime()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        ctx.fastTokens().rotate(new io.switchboard.store.FastToken(user, sasl2Agent, mech, secret, expiry, -1));
+        return XmlElement.builder(Sasl2.FAST, "token").attr("expiry", java.time.format.DateTimeFormatter.ISO_INSTANT.format(expiry))
+                .attr("token", secret).build();
+    }
+
     // ================================================================ binding
 
     private void binding(XmlElement e) {
@@ -516,6 +781,20 @@ public final class C2sStream implements ConnectionHandler {
                 return;
             }
         }
+        StanzaError err = bindResource(resource);
+        if (err != null) {
+            answerError(iq.element(), err);
+            return;
+        }
+        conn.write(iq.result(XmlElement.builder(Ns.BIND, "bind").textChild("jid", full.toString()).build()).element());
+    }
+
+    /**
+     * Binds {@code resource} (or a variant, by the conflict policy) and creates the session.
+     *
+     * @return null when bound, else the error
+     */
+    private StanzaError bindResource(String resource) {
         List<ClientSession> existing = ctx.sessions().of(user);
         Jid wanted = user.withResource(resource);
         ClientSession holder = null;
@@ -525,16 +804,14 @@ public final class C2sStream implements ConnectionHandler {
             }
         }
         if (holder == null && existing.size() >= ctx.maxSessionsPerUser()) {
-            answerError(iq.element(), StanzaError.resourceConstraint("too many sessions for this account"));
-            return;
+            return StanzaError.resourceConstraint("too many sessions for this account");
         }
         if (holder != null) {
             if (ctx.resourceConflict() == ResourceConflict.KICK_OLD) {
                 LOG.info("{} logged in again; closing the older session", wanted);
                 holder.close(StreamError.of("conflict", "replaced by a new session"));
             } else {
-                resource = resource + "." + randomResource();
-                wanted = user.withResource(resource);
+                wanted = user.withResource(resource + "." + randomResource());
             }
         }
         full = wanted;
@@ -548,8 +825,8 @@ public final class C2sStream implements ConnectionHandler {
         if (preAuthTimer != null) {
             preAuthTimer.cancel(false);
         }
-        conn.write(iq.result(XmlElement.builder(Ns.BIND, "bind").textChild("jid", full.toString()).build()).element());
         LOG.info("Session {} bound from {} ({})", full, ip, conn.tls() == null ? "plaintext" : conn.tls().protocol());
+        return null;
     }
 
     private static String randomResource() {
@@ -565,6 +842,14 @@ public final class C2sStream implements ConnectionHandler {
     private void ready(XmlElement e) {
         if (e.ns().equals(StreamManagement.NS)) {
             streamManagement(e);
+            return;
+        }
+        if (e.ns().equals(ClientState.NS)) {
+            if (e.local().equals("active") || e.local().equals("inactive")) {
+                session.setActive(e.local().equals("active"));
+            } else {
+                unsupported(e);
+            }
             return;
         }
         if (!Stanza.isStanza(e)) {
@@ -777,6 +1062,7 @@ public final class C2sStream implements ConnectionHandler {
             f.emptyChild(Ns.ROSTER_VER_FEATURE, "ver");
             f.emptyChild(Ns.PRE_APPROVAL_FEATURE, "sub");
             f.emptyChild(StreamManagement.NS, "sm");
+            f.emptyChild(ClientState.NS, "csi");
             f.child(ctx.serverInfo().get().capsElement());
             f.child(limits(ctx.limits().maxStanzaBytes()));
             return f.build();
@@ -811,6 +1097,7 @@ public final class C2sStream implements ConnectionHandler {
             m.textChild(Ns.SASL, "mechanism", s);
         }
         f.child(m.build());
+        f.child(sasl2Feature(mechs));
         if (!cbTypes.isEmpty()) {
             XmlElement.Builder cb = XmlElement.builder(Ns.SASL_CB, "sasl-channel-binding");
             for (String t : cbTypes) {
@@ -823,6 +1110,33 @@ public final class C2sStream implements ConnectionHandler {
         }
         f.child(limits(ctx.preAuthLimits().maxStanzaBytes()));
         return f.build();
+    }
+
+    /** XEP-0388 with the inline features this server supports (Bind2, stream management, FAST). */
+    private XmlElement sasl2Feature(List<String> mechs) {
+        XmlElement.Builder a = XmlElement.builder(Sasl2.NS, "authentication");
+        for (String s : mechs) {
+            a.textChild(Sasl2.NS, "mechanism", s);
+        }
+        XmlElement.Builder inline = XmlElement.builder(Sasl2.NS, "inline");
+        inline.child(XmlElement.builder(Sasl2.BIND, "bind").child(XmlElement.builder(Sasl2.BIND, "inline")
+                .child(feature(Ns.CARBONS)).child(feature(ClientState.NS))
+                .child(feature(StreamManagement.NS)).build()).build());
+        inline.emptyChild(StreamManagement.NS, "sm");
+        List<String> fast = fastMechanisms();
+        if (!fast.isEmpty()) {
+            XmlElement.Builder fb = XmlElement.builder(Sasl2.FAST, "fast");
+            for (String f : fast) {
+                fb.textChild(Sasl2.FAST, "mechanism", f);
+            }
+            inline.child(fb.build());
+        }
+        a.child(inline.build());
+        return a.build();
+    }
+
+    private static XmlElement feature(String var) {
+        return XmlElement.builder(Sasl2.BIND, "feature").attr("var", var).build();
     }
 
     private XmlElement limits(int maxBytes) {

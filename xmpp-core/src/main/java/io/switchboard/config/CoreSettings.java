@@ -84,6 +84,9 @@ public final class CoreSettings {
     public static final Setting<DataSize> C2S_MAX_WRITE_QUEUE = Setting.size("c2s.max-write-queue",
             new DataSize(4 * 1024 * 1024), "Bytes queued for a client that does not read before it is disconnected.");
 
+    public static final Setting<Duration> FAST_TOKEN_LIFETIME = Setting.duration("auth.fast-token-lifetime",
+            Duration.ofDays(30), "How long a FAST token (XEP-0484) lets a client log in again without its password;"
+                    + " 0 turns FAST off.");
     public static final Setting<Integer> AUTH_SCRAM_ITERATIONS = Setting.integer("auth.scram-iterations", 10_000,
             4096, 1_000_000, "PBKDF2 iterations for newly stored passwords (SCRAM-SHA-1 and SCRAM-SHA-256).");
     public static final Setting<Integer> AUTH_MAX_FAILURES_PER_STREAM = Setting.integer(
@@ -104,6 +107,14 @@ public final class CoreSettings {
             1, 100_000, "Unanswered incoming subscription requests kept per user; excess ones are dropped.");
     public static final Setting<DataSize> PRIVATE_MAX_BYTES = Setting.size("private.max-bytes",
             new DataSize(256 * 1024), "Private XML storage (XEP-0049) per user.");
+    public static final Setting<Duration> ARCHIVE_RETENTION = Setting.duration("archive.retention", Duration.ZERO,
+            "How long users' message archives (XEP-0313) keep messages; 0 keeps them forever.");
+    public static final Setting<Integer> ARCHIVE_MAX_PAGE = Setting.integer("archive.max-page-size", 100, 10, 1000,
+            "Most archived messages one archive query returns (larger requests are cut to this).");
+    public static final Setting<Integer> BLOCKLIST_MAX_ITEMS = Setting.integer("blocking.max-items", 1000, 10, 100_000,
+            "Entries one block list (XEP-0191) may hold.");
+    public static final Setting<DataSize> VCARD_MAX_BYTES = Setting.size("vcard.max-bytes", new DataSize(200 * 1024),
+            "Largest vCard (XEP-0054) a user may store, photo included.");
     public static final Setting<Boolean> VERSION_SHOW_OS = Setting.bool("version.show-os", false,
             "Include the operating system in software version answers (XEP-0092).");
     public static final Setting<Integer> WORKER_THREADS = Setting.integer("server.worker-threads", 0, 0, 1024,
@@ -122,8 +133,9 @@ public final class CoreSettings {
                 C2S_MAX_STANZA, C2S_PRE_AUTH_MAX_STANZA, C2S_PRE_AUTH_TIMEOUT, C2S_PING_INTERVAL, C2S_PING_TIMEOUT,
                 C2S_MAX_CONNECTIONS_PER_IP, C2S_MAX_SESSIONS_PER_USER, C2S_RESOURCE_CONFLICT, C2S_RESUME_TIMEOUT, C2S_MAX_UNACKED,
                 C2S_MAX_WRITE_QUEUE,
-                AUTH_SCRAM_ITERATIONS, AUTH_MAX_FAILURES_PER_STREAM, AUTH_FAILURES_BEFORE_DELAY, AUTH_MAX_DELAY,
+                FAST_TOKEN_LIFETIME, AUTH_SCRAM_ITERATIONS, AUTH_MAX_FAILURES_PER_STREAM, AUTH_FAILURES_BEFORE_DELAY, AUTH_MAX_DELAY,
                 OFFLINE_QUOTA, OFFLINE_MAX_BYTES, ROSTER_MAX_ITEMS, ROSTER_MAX_PENDING, PRIVATE_MAX_BYTES,
+                ARCHIVE_RETENTION, ARCHIVE_MAX_PAGE, BLOCKLIST_MAX_ITEMS, VCARD_MAX_BYTES,
                 VERSION_SHOW_OS, WORKER_THREADS, IO_THREADS);
     }
 }

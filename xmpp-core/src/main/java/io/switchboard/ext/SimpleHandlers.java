@@ -1,5 +1,6 @@
 package io.switchboard.ext;
 
+import io.switchboard.handler.ServerInfo;
 import io.switchboard.handler.HandlerRegistry;
 import io.switchboard.handler.IqKey;
 import io.switchboard.jid.Jid;

@@ -39,6 +39,22 @@ public final class PresenceService implements PresenceRouting {
     private final UserLocks locks;
     private final int maxPending;
     private final Clock clock;
+    private final java.util.List<PresenceListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Things that happen to presence which features follow (PEP notifications, avatars, push). */
+    public interface PresenceListener {
+        /** A local session sent available presence ({@code initial} the first time). */
+        default void available(ClientSession s, Presence p, boolean initial) {
+        }
+
+        /** {@code contact} (anywhere) may now see {@code user}'s presence: it got a 'from' subscription. */
+        default void subscriptionApproved(Jid user, Jid contact) {
+        }
+    }
+
+    public void addListener(PresenceListener l) {
+        listeners.add(l);
+    }
 
     public PresenceService(StanzaRouter router, LocalSessions sessions, RosterService rosters, OfflineService offline,
                            LastActivityStore last, UserStore users, UserLocks locks, int maxPending, Clock clock) {
@@ -122,6 +138,13 @@ public final class PresenceService implements PresenceRouting {
         for (ClientSession own : sessions.of(user)) {
             if (own.isAvailable()) {
                 own.deliver(p.withTo(own.jid()));
+            }
+        }
+        for (PresenceListener l : listeners) {
+            try {
+                l.available(s, p, initial);
+            } catch (RuntimeException e) {
+                LOG.warn("A presence listener failed for {}", s.jid(), e);
             }
         }
         if (!initial) {
@@ -315,6 +338,7 @@ public final class PresenceService implements PresenceRouting {
         if (type == Presence.Type.SUBSCRIBED && o.forward()) {
             // §3.1.5: the contact now gets our presence.
             sendCurrentPresence(user, contact);
+            approved(user, contact);
         } else if (type == Presence.Type.UNSUBSCRIBED && o.forward()
                 && change.before() != null && change.before().subscription().hasFrom()) {
             // §3.2.2: the contact no longer gets our presence.
@@ -379,12 +403,23 @@ public final class PresenceService implements PresenceRouting {
         if (o.autoReplySubscribed()) {
             router.route(Presence.build(Presence.Type.SUBSCRIBED, user, contact));
             sendCurrentPresence(user, contact);
+            approved(user, contact);
         }
         if (o.forward()) {
             for (ClientSession s : sessions.of(user)) {
                 if (s.isAvailable()) {
                     s.deliver(p);
                 }
+            }
+        }
+    }
+
+    private void approved(Jid user, Jid contact) {
+        for (PresenceListener l : listeners) {
+            try {
+                l.subscriptionApproved(user, contact);
+            } catch (RuntimeException e) {
+                LOG.warn("A presence listener failed for {} -> {}", user, contact, e);
             }
         }
     }

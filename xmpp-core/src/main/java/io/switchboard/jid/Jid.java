@@ -279,9 +279,23 @@ public final class Jid implements Comparable<Jid> {
         return string.hashCode();
     }
 
+    /** Code point order of the canonical strings (the order databases sort them in). */
     @Override
     public int compareTo(Jid o) {
-        return string.compareTo(o.string);
+        int i = 0;
+        int j = 0;
+        String a = string;
+        String b = o.string;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     @Override

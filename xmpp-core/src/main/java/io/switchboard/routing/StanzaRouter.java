@@ -51,6 +51,8 @@ public final class StanzaRouter {
     private final UserLocks locks;
     private final NodeMessenger messenger;
     private final Map<String, Component> components = new ConcurrentHashMap<>();
+    private final List<MessageHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<StanzaFilter> filters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile PresenceRouting presence;
     private volatile OfflineRouting offline;
     private volatile RemoteRoute remote;
@@ -93,6 +95,15 @@ public final class StanzaRouter {
         this.offline = offline;
     }
 
+    /** Adds a message step; hooks run in the order they were added. */
+    public void addHook(MessageHook hook) {
+        hooks.add(hook);
+    }
+
+    public void addFilter(StanzaFilter filter) {
+        filters.add(filter);
+    }
+
     public void setRemote(RemoteRoute remote) {
         this.remote = remote;
     }
@@ -124,6 +135,18 @@ public final class StanzaRouter {
      * (RFC 6120 §8.1.2.1).
      */
     public void fromClient(ClientSession session, Stanza stanza) {
+        if (stanza instanceof Message m && !hooks.isEmpty()) {
+            if (m.to() == null) {
+                m = m.withTo(session.jid().bare());
+            }
+            for (MessageHook h : hooks) {
+                m = h.outgoing(session, m);
+                if (m == null) {
+                    return;
+                }
+            }
+            stanza = m;
+        }
         if (stanza instanceof Presence p) {
             presence.fromClient(session, p);
         } else if (stanza.to() == null) {
@@ -145,10 +168,25 @@ public final class StanzaRouter {
         route(stanza, null);
     }
 
+    /**
+     * Routes a server-generated stanza past the filters (the unavailable presence a user's new block
+     * sends to the blocked contact, which the block itself would otherwise stop).
+     */
+    public void routeUnfiltered(Stanza stanza) {
+        route(stanza, null, false);
+    }
+
     private void route(Stanza stanza, ClientSession origin) {
+        route(stanza, origin, true);
+    }
+
+    private void route(Stanza stanza, ClientSession origin, boolean filtered) {
         Jid to = stanza.to();
         if (to == null) {
             LOG.debug("Dropping a stanza without 'to': {}", stanza);
+            return;
+        }
+        if (filtered && !filters.isEmpty() && !passes(stanza, to)) {
             return;
         }
         if (isLocalDomain(to.domain())) {
@@ -170,6 +208,34 @@ public final class StanzaRouter {
         } else {
             bounce(stanza, StanzaError.remoteServerNotFound("this server does not federate with " + to.domain()));
         }
+    }
+
+    /** Applies the filters to a stanza between a local account and someone else. */
+    private boolean passes(Stanza stanza, Jid to) {
+        Jid from = stanza.from();
+        boolean fromLocal = from != null && from.hasLocal() && isLocalDomain(from.domain());
+        boolean toLocal = to.hasLocal() && isLocalDomain(to.domain());
+        if (fromLocal && toLocal && from.sameBare(to)) {
+            return true;
+        }
+        for (StanzaFilter f : filters) {
+            StanzaFilter.Verdict v = fromLocal ? f.outbound(stanza) : StanzaFilter.ALLOW;
+            if (v instanceof StanzaFilter.Allow && toLocal) {
+                v = f.inbound(stanza);
+            }
+            if (v instanceof StanzaFilter.Drop) {
+                return false;
+            }
+            if (v instanceof StanzaFilter.Reject r) {
+                // The error goes back past the filters (it comes from the blocker to the blocked).
+                if (!stanza.isError() && stanza.from() != null
+                        && !(stanza instanceof Iq iq && !iq.type().isRequest())) {
+                    route(stanza.errorReply(r.error()), null, false);
+                }
+                return false;
+            }
+        }
+        return true;
     }
 
     private void toServer(Stanza stanza, ClientSession origin) {
@@ -212,29 +278,72 @@ public final class StanzaRouter {
                 } else {
                     handleIq(iq, origin, bare);
                 }
+            } else {
+                // Answers to requests the server sent on an account's behalf (push, PEP).
+                tracker.complete(iq);
             }
         }
     }
 
     /** Delivers a message to a local account, or stores it, or bounces it (RFC 6121 §8.5). */
-    public void deliverMessage(Message m) {
-        Jid bare = m.to().bare();
+    public void deliverMessage(Message original) {
+        deliverMessage(original, true);
+    }
+
+    /**
+     * Delivers again a message that already went through the incoming steps once (stanzas a
+     * stream-managed client never acknowledged): no second archiving, same stanza-id.
+     */
+    public void redeliverMessage(Message m) {
+        deliverMessage(m, false);
+    }
+
+    private void deliverMessage(Message original, boolean runHooks) {
+        Jid bare = original.to().bare();
         List<Route> routes = directory.routes(bare);
         boolean exists = !routes.isEmpty() || accountExists(bare);
-        MessageDecision d = RoutingPolicy.message(m.type(), m.to(), routes, exists);
-        if (d instanceof MessageDecision.Deliver deliver) {
-            boolean any = false;
-            for (Jid full : deliver.resources()) {
-                any |= deliverTo(full, m);
+        MessageDecision d = RoutingPolicy.message(original.type(), original.to(), routes, exists);
+        if (d instanceof MessageDecision.Bounce b) {
+            bounce(original, b.error());
+            return;
+        }
+        if (d instanceof MessageDecision.Drop) {
+            return;
+        }
+        Message m = original;
+        if (runHooks) {
+            for (MessageHook h : hooks) {
+                m = h.incoming(bare, m);
+                if (m == null) {
+                    return;
+                }
             }
-            if (!any) {
+        }
+        if (d instanceof MessageDecision.Deliver deliver) {
+            List<Jid> done = new java.util.ArrayList<>(deliver.resources().size());
+            for (Jid full : deliver.resources()) {
+                if (deliverTo(full, m)) {
+                    done.add(full);
+                }
+            }
+            if (done.isEmpty()) {
                 // Every target closed between the lookup and the write.
                 fallBack(m, bare);
+            } else {
+                delivered(bare, m, done, false);
             }
-        } else if (d instanceof MessageDecision.StoreOffline) {
+        } else {
             fallBack(m, bare);
-        } else if (d instanceof MessageDecision.Bounce b) {
-            bounce(m, b.error());
+        }
+    }
+
+    private void delivered(Jid bare, Message m, List<Jid> resources, boolean stored) {
+        for (MessageHook h : hooks) {
+            try {
+                h.delivered(bare, m, resources, stored);
+            } catch (RuntimeException e) {
+                LOG.warn("A message step failed after delivery to {}", bare, e);
+            }
         }
     }
 
@@ -244,16 +353,20 @@ public final class StanzaRouter {
             Jid target = m.to().isFull() ? bare : m.to();
             MessageDecision again = RoutingPolicy.message(m.type(), target, directory.routes(bare), true);
             if (again instanceof MessageDecision.Deliver deliver) {
-                boolean any = false;
+                List<Jid> done = new java.util.ArrayList<>();
                 for (Jid full : deliver.resources()) {
-                    any |= deliverTo(full, m);
+                    if (deliverTo(full, m)) {
+                        done.add(full);
+                    }
                 }
-                if (any) {
+                if (!done.isEmpty()) {
+                    delivered(bare, m, done, false);
                     return;
                 }
             }
             if (m.type() == Message.Type.NORMAL || m.type() == Message.Type.CHAT) {
                 offline.store(m);
+                delivered(bare, m, List.of(), true);
             }
         });
     }

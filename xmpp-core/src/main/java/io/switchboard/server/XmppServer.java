@@ -1,5 +1,7 @@
 package io.switchboard.server;
 
+import io.switchboard.module.ModuleContext;
+import io.switchboard.module.ServerModule;
 import io.switchboard.account.AccountService;
 import io.switchboard.auth.AuthThrottle;
 import io.switchboard.auth.CredentialSource;
@@ -12,9 +14,15 @@ import io.switchboard.cluster.NodeId;
 import io.switchboard.cluster.local.LocalCluster;
 import io.switchboard.config.Config;
 import io.switchboard.config.CoreSettings;
-import io.switchboard.ext.DiscoHandler;
+import io.switchboard.handler.DiscoHandler;
+import io.switchboard.ext.blocking.BlockingService;
+import io.switchboard.ext.carbons.CarbonsService;
+import io.switchboard.ext.mam.ArchiveIds;
+import io.switchboard.ext.mam.ArchiveService;
+import io.switchboard.ext.mam.MamHandler;
+import io.switchboard.ext.vcard.VCardHandler;
 import io.switchboard.ext.PrivateXmlHandler;
-import io.switchboard.ext.ServerInfo;
+import io.switchboard.handler.ServerInfo;
 import io.switchboard.ext.SimpleHandlers;
 import io.switchboard.handler.HandlerRegistry;
 import io.switchboard.handler.IqKey;
@@ -78,12 +86,18 @@ public final class XmppServer implements AutoCloseable {
     private final StanzaRouter router;
     private final ServerInfo info;
     private final TlsContexts tls;
+    private final ArchiveService archive;
     private final List<Listener> listeners = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private int c2sPort = -1;
     private int c2sTlsPort = -1;
+    private final Context ctx = new Context();
+    private final List<ServerModule> modules;
+    private final List<ServerModule> started = new ArrayList<>();
 
-    private XmppServer(Config config, Function<Config, Storage> storageFactory) throws IOException {
+    private XmppServer(Config config, Function<Config, Storage> storageFactory, List<ServerModule> modules)
+            throws IOException {
+        this.modules = List.copyOf(modules);
         this.config = config;
         this.domain = Jid.enforceDomain(config.get(CoreSettings.DOMAIN));
         Path dataDir = Path.of(config.get(CoreSettings.DATA_DIR));
@@ -111,6 +125,9 @@ public final class XmppServer implements AutoCloseable {
             ServerInfo[] infoRef = new ServerInfo[1];
             DiscoHandler disco = new DiscoHandler(() -> infoRef[0]);
             disco.register(handlers);
+            ctx.clock = clock;
+            ctx.tracker = tracker;
+            ctx.disco = disco;
 
             RosterService[] rosterRef = new RosterService[1];
             SimpleHandlers.register(handlers, () -> infoRef[0], config.get(CoreSettings.VERSION_SHOW_OS), clock,
@@ -126,16 +143,50 @@ public final class XmppServer implements AutoCloseable {
             handlers.both(IqKey.get(Ns.REGISTER, "query"), accountIq);
             handlers.both(IqKey.set(Ns.REGISTER, "query"), accountIq);
 
+            ArchiveService archiveService = new ArchiveService(storage.archive(), storage.archivePreferences(),
+                    new ArchiveIds(0), clock, (user, contact) -> rosterRef[0].item(user, contact));
+            this.archive = archiveService;
+            StanzaRouter[] routerRef = new StanzaRouter[1];
+            MamHandler mam = new MamHandler(archiveService, () -> routerRef[0], config.get(CoreSettings.ARCHIVE_MAX_PAGE));
+            mam.register(handlers);
+            CarbonsService carbons = new CarbonsService(sessions);
+            carbons.register(handlers);
+            BlockingService blocking = new BlockingService(storage.blockLists(), sessions, tracker,
+                    config.get(CoreSettings.BLOCKLIST_MAX_ITEMS));
+            blocking.register(handlers);
+            new VCardHandler(storage.vcards(), config.get(CoreSettings.VCARD_MAX_BYTES).bytes()).register(handlers);
+
             // The roster handler needs the presence service, which needs the router: two steps.
             RosterIqHandlerHolder rosterIq = new RosterIqHandlerHolder();
             handlers.account(IqKey.get(Ns.ROSTER, "query"), rosterIq);
             handlers.account(IqKey.set(Ns.ROSTER, "query"), rosterIq);
 
+            for (ServerModule m : this.modules) {
+                m.register(handlers, ctx);
+            }
             HandlerRegistry registry = handlers.build();
             this.info = new ServerInfo(registry, clock.instant());
             infoRef[0] = info;
 
             this.router = new StanzaRouter(domain, sessions, cluster, cluster, registry, storage.users(), tracker, locks);
+            routerRef[0] = router;
+            router.addFilter(blocking);
+            blocking.setRouter(router);
+            // Order matters: the archive stamps stanza-ids, carbons copy them, then the sender's id is removed.
+            router.addHook(archiveService);
+            router.addHook(carbons);
+            router.addHook(archiveService.stripOwnIds());
+            sessions.onUnbind(s -> blocking.evictIfOffline(s.jid().bare()));
+            java.time.Duration retention = config.get(CoreSettings.ARCHIVE_RETENTION);
+            if (!retention.isZero()) {
+                scheduler.scheduleWithFixedDelay(() -> {
+                    try {
+                        archiveService.purge(retention);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Archive purge failed: {}", e.getMessage());
+                    }
+                }, 1, 60 * 24, TimeUnit.MINUTES);
+            }
             RosterService rosters = new RosterService(storage.rosters(), sessions, tracker);
             rosterRef[0] = rosters;
             OfflineService offline = new OfflineService(storage.offline(), router, domain,
@@ -145,6 +196,8 @@ public final class XmppServer implements AutoCloseable {
             router.setPresence(presence);
             router.setOffline(offline);
             rosterIq.set(new RosterIqHandler(rosters, presence, config.get(CoreSettings.ROSTER_MAX_ITEMS)));
+            ctx.rosters = rosters;
+            ctx.presence = presence;
 
             storage.onAccountChange(this::accountChanged);
 
@@ -168,13 +221,16 @@ public final class XmppServer implements AutoCloseable {
                     new AuthThrottle(config.get(CoreSettings.AUTH_FAILURES_BEFORE_DELAY), config.get(CoreSettings.AUTH_MAX_DELAY),
                             System::nanoTime),
                     tracker, scheduler, () -> infoRef[0], accounts, streams, streamManagement,
-                    config.get(CoreSettings.C2S_RESUME_TIMEOUT), config.get(CoreSettings.C2S_MAX_UNACKED));
+                    config.get(CoreSettings.C2S_RESUME_TIMEOUT), config.get(CoreSettings.C2S_MAX_UNACKED),
+                    config.get(CoreSettings.FAST_TOKEN_LIFETIME).isZero() ? null : storage.fastTokens(),
+                    config.get(CoreSettings.FAST_TOKEN_LIFETIME), clock);
 
             int workers = config.get(CoreSettings.WORKER_THREADS);
             if (workers == 0) {
                 workers = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
             }
             this.transport = new MinaTransport(tls, config.get(CoreSettings.IO_THREADS), workers);
+            ctx.transport = transport;
             String bind = config.get(CoreSettings.BIND_ADDRESS);
             int idle = (int) config.get(CoreSettings.C2S_PING_INTERVAL).toSeconds();
             int perIp = config.get(CoreSettings.C2S_MAX_CONNECTIONS_PER_IP);
@@ -187,9 +243,24 @@ public final class XmppServer implements AutoCloseable {
                     config.get(CoreSettings.C2S_TLS_PORT), true, preAuth, idle, perIp, maxQueue, conn -> new C2sStream(conn, c2s)));
             listeners.add(direct);
             c2sTlsPort = direct.port();
+            for (ServerModule m : this.modules) {
+                try {
+                    m.start(ctx);
+                } catch (Exception e) {
+                    throw new IOException("module " + m.name() + " failed to start: " + e.getMessage(), e);
+                }
+                started.add(m);
+                LOG.info("Module {} started", m.name());
+            }
             ok = true;
         } finally {
             if (!ok) {
+                for (int i = started.size() - 1; i >= 0; i--) {
+                    started.get(i).stop();
+                }
+                if (ctx.transport != null) {
+                    ctx.transport.close();
+                }
                 storage.close();
                 scheduler.shutdownNow();
             }
@@ -198,9 +269,111 @@ public final class XmppServer implements AutoCloseable {
                 storage.describe(), c2sPort, c2sTlsPort);
     }
 
-    /** Starts a server. */
+    /** Starts a server with the core features only. */
     public static XmppServer start(Config config, Function<Config, Storage> storageFactory) throws IOException {
-        return new XmppServer(config, storageFactory);
+        return new XmppServer(config, storageFactory, List.of());
+    }
+
+    /** Starts a server with these modules (started in order, stopped in reverse). */
+    public static XmppServer start(Config config, Function<Config, Storage> storageFactory, List<ServerModule> modules)
+            throws IOException {
+        return new XmppServer(config, storageFactory, modules);
+    }
+
+    public ModuleContext context() {
+        return ctx;
+    }
+
+    /** The modules' view of this server. */
+    private final class Context implements ModuleContext {
+        volatile Clock clock;
+        volatile IqTracker tracker;
+        volatile DiscoHandler disco;
+        volatile RosterService rosters;
+        volatile io.switchboard.im.PresenceService presence;
+        volatile io.switchboard.transport.Transport transport;
+
+        private <T> T ready(T v, String what) {
+            if (v == null) {
+                throw new IllegalStateException(what + " is not available yet (use it in start())");
+            }
+            return v;
+        }
+
+        @Override
+        public Config config() {
+            return config;
+        }
+
+        @Override
+        public String domain() {
+            return domain;
+        }
+
+        @Override
+        public Storage storage() {
+            return storage;
+        }
+
+        @Override
+        public LocalSessions sessions() {
+            return sessions;
+        }
+
+        @Override
+        public StanzaRouter router() {
+            return ready(router, "the router");
+        }
+
+        @Override
+        public RosterService rosters() {
+            return ready(rosters, "the roster service");
+        }
+
+        @Override
+        public io.switchboard.im.PresenceService presence() {
+            return ready(presence, "the presence service");
+        }
+
+        @Override
+        public IqTracker tracker() {
+            return tracker;
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public DiscoHandler disco() {
+            return disco;
+        }
+
+        @Override
+        public ServerInfo serverInfo() {
+            return ready(info, "server info");
+        }
+
+        @Override
+        public AccountService accounts() {
+            return accounts;
+        }
+
+        @Override
+        public TlsContexts tls() {
+            return tls;
+        }
+
+        @Override
+        public io.switchboard.transport.Transport transport() {
+            return ready(transport, "the transport");
+        }
     }
 
     private static TlsMaterial tlsMaterial(Config config, Path dataDir) throws IOException {
@@ -302,8 +475,16 @@ public final class XmppServer implements AutoCloseable {
         if (remaining.get() > 0) {
             LOG.warn("{} streams did not close in time", remaining.get());
         }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).stop();
+            } catch (RuntimeException e) {
+                LOG.warn("Module {} failed to stop cleanly", started.get(i).name(), e);
+            }
+        }
         transport.close();
         scheduler.shutdownNow();
+        archive.close();
         try {
             storage.close();
         } catch (RuntimeException e) {

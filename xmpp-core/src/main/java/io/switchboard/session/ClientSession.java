@@ -28,6 +28,14 @@ public interface ClientSession {
      */
     boolean deliver(Stanza stanza);
 
+    /**
+     * False while the session waits for its client to resume (XEP-0198) after the connection dropped:
+     * stanzas are kept for it, but the device is not reachable now (push notifications go out).
+     */
+    default boolean isConnected() {
+        return true;
+    }
+
     /** The current available presence, or null when the resource is unavailable. */
     Presence presence();
 
@@ -50,6 +58,25 @@ public interface ClientSession {
 
     /** JIDs this resource sent directed presence to while available (RFC 6121 §4.6). */
     Set<Jid> directedPresence();
+
+    /** Per-session state of features (carbons on, client inactive, ...), keyed by their own key objects. */
+    java.util.concurrent.ConcurrentMap<Object, Object> attributes();
+
+    /** Carbons (XEP-0280) on for this session: set by the carbons IQ or inline by Bind2. */
+    default boolean carbonsEnabled() {
+        return attributes().containsKey(CarbonsFlag.ON);
+    }
+
+    default void enableCarbons() {
+        attributes().put(CarbonsFlag.ON, Boolean.TRUE);
+    }
+
+    default void disableCarbons() {
+        attributes().remove(CarbonsFlag.ON);
+    }
+
+    /** The attribute key of {@link #carbonsEnabled()}. */
+    enum CarbonsFlag { ON }
 
     /** Closes the stream with an error (null for a clean close). */
     void close(StreamError error);

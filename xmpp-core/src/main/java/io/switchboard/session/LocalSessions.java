@@ -20,6 +20,12 @@ public final class LocalSessions {
     private final NodeId self;
     private final ConcurrentHashMap<Jid, ClientSession> byFull = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Jid, List<ClientSession>> byBare = new ConcurrentHashMap<>();
+    private final List<java.util.function.Consumer<ClientSession>> unbindListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Called after a session was removed (features drop their per-account caches when the last one goes). */
+    public void onUnbind(java.util.function.Consumer<ClientSession> listener) {
+        unbindListeners.add(listener);
+    }
 
     public LocalSessions(SessionDirectory directory, NodeId self) {
         this.directory = directory;
@@ -64,6 +70,11 @@ public final class LocalSessions {
         });
         if (removed[0] && !byFull.containsKey(s.jid())) {
             directory.remove(s.jid());
+        }
+        if (removed[0]) {
+            for (var l : unbindListeners) {
+                l.accept(s);
+            }
         }
         return removed[0];
     }

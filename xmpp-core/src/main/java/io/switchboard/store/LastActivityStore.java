@@ -7,6 +7,7 @@ import java.util.Optional;
 /** Last logout times (XEP-0012). */
 public interface LastActivityStore {
 
+    /** Records the last logout; does nothing when the owner has no account (it was just deleted). */
     void set(Jid owner, Instant at, String status);
 
     Optional<LastActivity> get(Jid owner);

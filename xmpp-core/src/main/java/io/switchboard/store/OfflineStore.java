@@ -11,7 +11,7 @@ public interface OfflineStore {
      * Stores a message durably (it is on disk when this returns true), unless the owner already
      * has {@code maxCount} messages or {@code maxBytes} bytes stored.
      *
-     * @return false when the quota is reached (nothing stored)
+     * @return false when the quota is reached or the owner has no account (nothing stored)
      */
     boolean store(Jid owner, String stanza, Instant received, int maxCount, long maxBytes);
 

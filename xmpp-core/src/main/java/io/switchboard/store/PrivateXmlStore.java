@@ -11,7 +11,8 @@ public interface PrivateXmlStore {
     /**
      * Stores or replaces a fragment.
      *
-     * @return false when the user's fragments would exceed {@code maxTotalBytes} (nothing stored)
+     * @return false when the user's fragments would exceed {@code maxTotalBytes}, or the owner has no
+     *         account (nothing stored)
      */
     boolean put(Jid owner, String key, String xml, long maxTotalBytes);
 }

@@ -4,7 +4,8 @@ import io.switchboard.jid.Jid;
 
 /**
  * Rosters. Each change increases the roster's version by one; versions start at 0 for an empty
- * roster that was never changed.
+ * roster that was never changed. The order of items is unspecified. Writing to the roster of an
+ * account that does not exist fails with {@link StorageException}; removing from it returns 0.
  */
 public interface RosterStore {
 

@@ -17,6 +17,18 @@ public interface Storage extends AutoCloseable {
 
     LastActivityStore lastActivity();
 
+    MessageArchive archive();
+
+    ArchivePreferencesStore archivePreferences();
+
+    BlockListStore blockLists();
+
+    VCardStore vcards();
+
+    PushStore push();
+
+    FastTokenStore fastTokens();
+
     /**
      * Subscribes to account changes, including those made by other processes on the same database.
      * Listeners run on a storage thread and must hand work off quickly.

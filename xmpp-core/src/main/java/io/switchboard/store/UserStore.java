@@ -34,7 +34,7 @@ public interface UserStore {
 
     boolean setAdmin(Jid bare, boolean admin);
 
-    /** Accounts ordered by JID. */
+    /** Accounts ordered by JID (code point order of the canonical string). */
     List<Jid> list(int offset, int limit);
 
     long count();

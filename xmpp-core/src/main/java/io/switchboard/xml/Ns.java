@@ -32,6 +32,7 @@ public final class Ns {
     public static final String LIMITS = "urn:xmpp:stream-limits:0";
     public static final String SASL_CB = "urn:xmpp:sasl-cb:0";
     public static final String SASL_DOWNGRADE = "urn:xmpp:ssdp:0";
+    public static final String CARBONS = "urn:xmpp:carbons:2";
 
     private Ns() {
     }

@@ -242,4 +242,173 @@ public abstract class StorageContract {
         assertThat(la.at()).isEqualTo(t.plusSeconds(5));
         assertThat(la.status()).isNull();
     }
+
+    // ---- writes for accounts that do not exist ----
+
+    @Test
+    void writesForMissingAccountsAreRefusedOrIgnored() {
+        Jid ghost = freshUser();
+        assertThat(storage().offline().store(ghost, "<message/>", Instant.now(), 10, 10_000)).isFalse();
+        assertThat(storage().privateXml().put(ghost, "k", "<x xmlns='k'/>", 10_000)).isFalse();
+        storage().lastActivity().set(ghost, Instant.now(), null);
+        assertThat(storage().lastActivity().get(ghost)).isEmpty();
+        assertThatThrownBy(() -> storage().rosters().put(ghost, RosterItem.of(Jid.of("x@y.test"))))
+                .isInstanceOf(StorageException.class);
+        assertThat(storage().rosters().remove(ghost, Jid.of("x@y.test"))).isZero();
+    }
+
+    // ---- message archive ----
+
+    private static ArchivedMessage archived(Jid owner, long id, String with, boolean out, String origin) {
+        return new ArchivedMessage(owner, id, Jid.of(with), out, Instant.ofEpochMilli(id >>> 20),
+                origin, "<message xmlns='jabber:client' id='m" + id + "'><body>" + id + " 'quoted' & 😀</body></message>");
+    }
+
+    private static List<Long> ids(ArchivePage p) {
+        return p.messages().stream().map(ArchivedMessage::id).toList();
+    }
+
+    @Test
+    void archivePagesForwardsAndBackwards() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        List<ArchivedMessage> all = new ArrayList<>();
+        long base = 1_700_000_000_000L << 20;
+        for (int i = 1; i <= 25; i++) {
+            all.add(archived(u, base + i * 1000L, i % 2 == 0 ? "bob@x.test" : "carol@y.test", i % 3 == 0, "o" + i));
+        }
+        storage().archive().append(all);
+        ArchivePage first = storage().archive().query(new ArchiveQuery(u, null, null, null, null, null, null, 10, false));
+        assertThat(ids(first)).hasSize(10).startsWith(base + 1000).endsWith(base + 10_000);
+        assertThat(first.complete()).isFalse();
+        assertThat(first.count()).isIn(25L, -1L);
+        ArchivePage second = storage().archive().query(new ArchiveQuery(u, null, null, null, base + 10_000, null, null, 10, false));
+        assertThat(ids(second)).startsWith(base + 11_000).endsWith(base + 20_000);
+        ArchivePage third = storage().archive().query(new ArchiveQuery(u, null, null, null, base + 20_000, null, null, 10, false));
+        assertThat(ids(third)).hasSize(5);
+        assertThat(third.complete()).isTrue();
+        ArchivePage last = storage().archive().query(new ArchiveQuery(u, null, null, null, null, null, null, 10, true));
+        assertThat(ids(last)).startsWith(base + 16_000).endsWith(base + 25_000);
+        assertThat(last.complete()).isFalse();
+        ArchivePage before = storage().archive().query(new ArchiveQuery(u, null, null, null, null, base + 16_000, null, 10, false));
+        assertThat(ids(before)).startsWith(base + 6000).endsWith(base + 15_000);
+        ArchivePage earliest = storage().archive().query(new ArchiveQuery(u, null, null, null, null, base + 6000, null, 10, false));
+        assertThat(ids(earliest)).hasSize(5).startsWith(base + 1000);
+        assertThat(earliest.complete()).isTrue();
+    }
+
+    @Test
+    void archiveFiltersByConversationRangeAndIds() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        long base = 1_700_000_000_000L << 20;
+        List<ArchivedMessage> all = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            all.add(archived(u, base + i, i <= 4 ? "bob@x.test" : "carol@y.test", false, null));
+        }
+        storage().archive().append(all);
+        assertThat(ids(storage().archive().query(new ArchiveQuery(u, Jid.of("bob@x.test"), null, null, null, null, null, 50,
+                false)))).containsExactly(base + 1, base + 2, base + 3, base + 4);
+        assertThat(ids(storage().archive().query(new ArchiveQuery(u, null, base + 3, base + 6, null, null, null, 50, false))))
+                .containsExactly(base + 3, base + 4, base + 5, base + 6);
+        assertThat(ids(storage().archive().query(new ArchiveQuery(u, null, null, null, null, null,
+                List.of(base + 2, base + 7, base + 99), 50, false)))).containsExactly(base + 2, base + 7);
+        // Another owner sees nothing of it.
+        Jid other = freshUser();
+        storage().users().create(account(other));
+        assertThat(storage().archive().query(new ArchiveQuery(other, null, null, null, null, null, null, 50, false))
+                .messages()).isEmpty();
+        assertThat(storage().archive().bounds(u)).get().satisfies(b -> {
+            assertThat(b[0]).isEqualTo(base + 1);
+            assertThat(b[1]).isEqualTo(base + 10);
+            assertThat(b[2]).isEqualTo(10);
+        });
+        assertThat(storage().archive().bounds(other)).isEmpty();
+    }
+
+    @Test
+    void archiveFindsReplacesAndPurges() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        long base = 1_600_000_000_000L << 20;
+        storage().archive().append(List.of(archived(u, base + 1, "bob@x.test", true, "origin-1"),
+                archived(u, base + 2, "bob@x.test", false, "origin-2")));
+        ArchivedMessage m = storage().archive().find(u, base + 1).orElseThrow();
+        assertThat(m.with()).isEqualTo(Jid.of("bob@x.test"));
+        assertThat(m.outgoing()).isTrue();
+        assertThat(m.stanza()).contains("'quoted' & 😀");
+        assertThat(storage().archive().findByOriginId(u, Jid.of("bob@x.test"), "origin-2")).get()
+                .extracting(ArchivedMessage::id).isEqualTo(base + 2);
+        assertThat(storage().archive().findByOriginId(u, Jid.of("carol@x.test"), "origin-2")).isEmpty();
+        assertThat(storage().archive().replace(u, base + 1, "<message xmlns='jabber:client'/>")).isTrue();
+        assertThat(storage().archive().find(u, base + 1).orElseThrow().stanza()).isEqualTo("<message xmlns='jabber:client'/>");
+        assertThat(storage().archive().replace(u, base + 99, "<x/>")).isFalse();
+        // Purging by time removes old messages of every archive, newer ones stay.
+        long recent = Instant.now().toEpochMilli() << 20;
+        storage().archive().append(List.of(archived(u, recent, "bob@x.test", false, null)));
+        assertThat(storage().archive().purgeBefore(Instant.now().minusSeconds(3600))).isGreaterThanOrEqualTo(2);
+        assertThat(storage().archive().find(u, base + 1)).isEmpty();
+        assertThat(storage().archive().find(u, recent)).isPresent();
+    }
+
+    @Test
+    void archivesAreDeletedWithTheAccount() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        long base = 1_700_000_000_000L << 20;
+        storage().archive().append(List.of(archived(u, base, "bob@x.test", false, null)));
+        storage().archivePreferences().put(u, new ArchivePreferences("roster", java.util.Set.of(Jid.of("a@b.test")), java.util.Set.of()));
+        storage().blockLists().add(u, List.of(Jid.of("spam.test")), 10);
+        storage().vcards().put(u, "<vCard xmlns='vcard-temp'/>");
+        storage().users().delete(u);
+        assertThat(storage().archive().bounds(u)).isEmpty();
+        assertThat(storage().archivePreferences().get(u)).isEmpty();
+        assertThat(storage().blockLists().load(u)).isEmpty();
+        assertThat(storage().vcards().get(u)).isEmpty();
+    }
+
+    @Test
+    void archivePreferencesRoundTrip() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        assertThat(storage().archivePreferences().get(u)).isEmpty();
+        ArchivePreferences p = new ArchivePreferences("never", java.util.Set.of(Jid.of("a@b.test"), Jid.of("c@d.test")),
+                java.util.Set.of(Jid.of("e@f.test")));
+        storage().archivePreferences().put(u, p);
+        assertThat(storage().archivePreferences().get(u)).contains(p);
+        ArchivePreferences q = new ArchivePreferences("always", java.util.Set.of(), java.util.Set.of());
+        storage().archivePreferences().put(u, q);
+        assertThat(storage().archivePreferences().get(u)).contains(q);
+    }
+
+    // ---- block lists and vCards ----
+
+    @Test
+    void blockListsAddRemoveClearWithinAMaximum() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        assertThat(storage().blockLists().add(u, List.of(Jid.of("a@b.test"), Jid.of("spam.test"), Jid.of("c@d.test/r")), 5))
+                .isTrue();
+        assertThat(storage().blockLists().load(u)).containsExactlyInAnyOrder(Jid.of("a@b.test"), Jid.of("spam.test"),
+                Jid.of("c@d.test/r"));
+        assertThat(storage().blockLists().add(u, List.of(Jid.of("a@b.test")), 3)).isTrue();
+        assertThat(storage().blockLists().add(u, List.of(Jid.of("x@y.test")), 3)).isFalse();
+        assertThat(storage().blockLists().load(u)).hasSize(3);
+        storage().blockLists().remove(u, List.of(Jid.of("spam.test")));
+        assertThat(storage().blockLists().load(u)).hasSize(2);
+        storage().blockLists().clear(u);
+        assertThat(storage().blockLists().load(u)).isEmpty();
+    }
+
+    @Test
+    void vcardsAreReplacedAndDeleted() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        assertThat(storage().vcards().get(u)).isEmpty();
+        storage().vcards().put(u, "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>");
+        storage().vcards().put(u, "<vCard xmlns='vcard-temp'><FN>B</FN></vCard>");
+        assertThat(storage().vcards().get(u)).contains("<vCard xmlns='vcard-temp'><FN>B</FN></vCard>");
+        storage().vcards().delete(u);
+        assertThat(storage().vcards().get(u)).isEmpty();
+    }
 }

@@ -45,6 +45,12 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> settings, Function<Config, Storage> storage) throws IOException {
+        return start(settings, storage, java.util.List.of());
+    }
+
+    /** With these modules (and their settings known to the configuration). */
+    public static TestServer start(Map<String, String> settings, Function<Config, Storage> storage,
+                                   java.util.List<io.switchboard.module.ServerModule> modules) throws IOException {
         boolean own = !settings.containsKey("data-dir");
         Path dir = own ? Files.createTempDirectory("switchboard-test") : Path.of(settings.get("data-dir"));
         Map<String, String> values = new HashMap<>();
@@ -56,8 +62,12 @@ public final class TestServer implements AutoCloseable {
         values.put("storage.mode", "memory");
         values.put("auth.scram-iterations", "4096");
         values.putAll(settings);
-        Config config = new ConfigLoader(CoreSettings.all()).load(values);
-        return new TestServer(XmppServer.start(config, storage), dir, own);
+        java.util.List<io.switchboard.config.Setting<?>> all = new java.util.ArrayList<>(CoreSettings.all());
+        for (var m : modules) {
+            all.addAll(m.settings());
+        }
+        Config config = new ConfigLoader(all).load(values);
+        return new TestServer(XmppServer.start(config, storage, modules), dir, own);
     }
 
     public XmppServer server() {

@@ -3,6 +3,15 @@ package io.switchboard.store.memory;
 import io.switchboard.jid.Jid;
 import io.switchboard.store.Account;
 import io.switchboard.store.AccountChange;
+import io.switchboard.store.ArchivePreferences;
+import io.switchboard.store.ArchivePreferencesStore;
+import io.switchboard.store.BlockListStore;
+import io.switchboard.store.FastToken;
+import io.switchboard.store.FastTokenStore;
+import io.switchboard.store.MessageArchive;
+import io.switchboard.store.PushRegistration;
+import io.switchboard.store.PushStore;
+import io.switchboard.store.VCardStore;
 import io.switchboard.store.DuplicateAccountException;
 import io.switchboard.store.LastActivity;
 import io.switchboard.store.LastActivityStore;
@@ -47,6 +56,12 @@ public final class InMemoryStorage implements Storage {
     private final List<Consumer<AccountChange>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
 
+    private final InMemoryArchive archive = new InMemoryArchive();
+    private final ConcurrentHashMap<Jid, ArchivePreferences> archivePrefs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Jid, Set<Jid>> blocks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Jid, String> vcardMap = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Jid, List<PushRegistration>> pushMap = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, List<FastToken>> fastTokens = new ConcurrentHashMap<>();
     private final UserStore users = new Users();
     private final RosterStore rosterStore = new Rosters();
     private final OfflineStore offlineStore = new Offline();
@@ -81,6 +96,172 @@ public final class InMemoryStorage implements Storage {
     @Override
     public LastActivityStore lastActivity() {
         return lastStore;
+    }
+
+    @Override
+    public MessageArchive archive() {
+        return archive;
+    }
+
+    @Override
+    public ArchivePreferencesStore archivePreferences() {
+        return new ArchivePreferencesStore() {
+            @Override
+            public Optional<ArchivePreferences> get(Jid owner) {
+                return Optional.ofNullable(archivePrefs.get(owner));
+            }
+
+            @Override
+            public void put(Jid owner, ArchivePreferences prefs) {
+                archivePrefs.put(owner, prefs);
+            }
+        };
+    }
+
+    @Override
+    public BlockListStore blockLists() {
+        return new BlockListStore() {
+            @Override
+            public Set<Jid> load(Jid owner) {
+                Set<Jid> s = blocks.get(owner);
+                if (s == null) {
+                    return Set.of();
+                }
+                synchronized (s) {
+                    return Set.copyOf(s);
+                }
+            }
+
+            @Override
+            public boolean add(Jid owner, java.util.Collection<Jid> jids, int max) {
+                Set<Jid> s = blocks.computeIfAbsent(owner, k -> new java.util.LinkedHashSet<>());
+                synchronized (s) {
+                    Set<Jid> next = new java.util.LinkedHashSet<>(s);
+                    next.addAll(jids);
+                    if (next.size() > max) {
+                        return false;
+                    }
+                    s.addAll(jids);
+                    return true;
+                }
+            }
+
+            @Override
+            public void remove(Jid owner, java.util.Collection<Jid> jids) {
+                Set<Jid> s = blocks.get(owner);
+                if (s != null) {
+                    synchronized (s) {
+                        s.removeAll(jids);
+                    }
+                }
+            }
+
+            @Override
+            public void clear(Jid owner) {
+                blocks.remove(owner);
+            }
+        };
+    }
+
+    @Override
+    public FastTokenStore fastTokens() {
+        return new FastTokenStore() {
+            private String key(Jid owner, String agent) {
+                return owner + " " + agent;
+            }
+
+            @Override
+            public void rotate(FastToken token) {
+                if (!accounts.containsKey(token.owner())) {
+                    return;
+                }
+                fastTokens.compute(key(token.owner(), token.agent()), (k, l) -> {
+                    List<FastToken> next = new ArrayList<>();
+                    next.add(token);
+                    if (l != null && !l.isEmpty()) {
+                        next.add(l.get(0));
+                    }
+                    return List.copyOf(next);
+                });
+            }
+
+            @Override
+            public List<FastToken> find(Jid owner, String agent) {
+                return fastTokens.getOrDefault(key(owner, agent), List.of());
+            }
+
+            @Override
+            public void updateCount(FastToken token, long count) {
+                fastTokens.computeIfPresent(key(token.owner(), token.agent()), (k, l) -> l.stream()
+                        .map(t -> t.token().equals(token.token()) ? t.withCount(count) : t).toList());
+            }
+
+            @Override
+            public void remove(Jid owner, String agent) {
+                fastTokens.remove(key(owner, agent));
+            }
+        };
+    }
+
+    @Override
+    public PushStore push() {
+        return new PushStore() {
+            @Override
+            public void put(PushRegistration r) {
+                if (!accounts.containsKey(r.owner())) {
+                    return;
+                }
+                List<PushRegistration> l = pushMap.computeIfAbsent(r.owner(), k -> new ArrayList<>());
+                synchronized (l) {
+                    l.removeIf(x -> x.service().equals(r.service()) && x.node().equals(r.node()));
+                    l.add(r);
+                }
+            }
+
+            @Override
+            public List<PushRegistration> list(Jid owner) {
+                List<PushRegistration> l = pushMap.get(owner);
+                if (l == null) {
+                    return List.of();
+                }
+                synchronized (l) {
+                    return List.copyOf(l);
+                }
+            }
+
+            @Override
+            public int remove(Jid owner, Jid service, String node) {
+                List<PushRegistration> l = pushMap.get(owner);
+                if (l == null) {
+                    return 0;
+                }
+                synchronized (l) {
+                    int before = l.size();
+                    l.removeIf(x -> x.service().equals(service) && (node == null || x.node().equals(node)));
+                    return before - l.size();
+                }
+            }
+        };
+    }
+
+    @Override
+    public VCardStore vcards() {
+        return new VCardStore() {
+            @Override
+            public Optional<String> get(Jid owner) {
+                return Optional.ofNullable(vcardMap.get(owner));
+            }
+
+            @Override
+            public void put(Jid owner, String vcard) {
+                vcardMap.put(owner, vcard);
+            }
+
+            @Override
+            public void delete(Jid owner) {
+                vcardMap.remove(owner);
+            }
+        };
     }
 
     @Override
@@ -144,6 +325,12 @@ public final class InMemoryStorage implements Storage {
             offline.remove(bare);
             privateXml.remove(bare);
             last.remove(bare);
+            archive.deleteOwner(bare);
+            archivePrefs.remove(bare);
+            blocks.remove(bare);
+            vcardMap.remove(bare);
+            pushMap.remove(bare);
+            fastTokens.keySet().removeIf(k -> k.startsWith(bare + " "));
             fire(new AccountChange(AccountChange.Kind.DELETED, bare));
             return true;
         }
@@ -188,6 +375,9 @@ public final class InMemoryStorage implements Storage {
 
         @Override
         public long put(Jid owner, RosterItem item) {
+            if (!accounts.containsKey(owner)) {
+                throw new io.switchboard.store.StorageException("no account " + owner);
+            }
             Roster r = rosters.computeIfAbsent(owner, k -> new Roster());
             synchronized (r) {
                 r.items.put(item.jid(), item);
@@ -213,6 +403,9 @@ public final class InMemoryStorage implements Storage {
     private final class Offline implements OfflineStore {
         @Override
         public boolean store(Jid owner, String stanza, Instant received, int maxCount, long maxBytes) {
+            if (!accounts.containsKey(owner)) {
+                return false;
+            }
             List<StoredMessage> list = offline.computeIfAbsent(owner, k -> new ArrayList<>());
             synchronized (list) {
                 long bytes = 0;
@@ -276,6 +469,9 @@ public final class InMemoryStorage implements Storage {
 
         @Override
         public boolean put(Jid owner, String key, String xml, long maxTotalBytes) {
+            if (!accounts.containsKey(owner)) {
+                return false;
+            }
             Map<String, String> m = privateXml.computeIfAbsent(owner, k -> new LinkedHashMap<>());
             synchronized (m) {
                 long total = xml.getBytes(StandardCharsets.UTF_8).length;
@@ -296,7 +492,9 @@ public final class InMemoryStorage implements Storage {
     private final class Last implements LastActivityStore {
         @Override
         public void set(Jid owner, Instant at, String status) {
-            last.put(owner, new LastActivity(at, status));
+            if (accounts.containsKey(owner)) {
+                last.put(owner, new LastActivity(at, status));
+            }
         }
 
         @Override

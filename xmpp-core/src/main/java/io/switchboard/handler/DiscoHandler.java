@@ -1,9 +1,5 @@
-package io.switchboard.ext;
+package io.switchboard.handler;
 
-import io.switchboard.handler.HandlerRegistry;
-import io.switchboard.handler.IqHandler;
-import io.switchboard.handler.IqRequest;
-import io.switchboard.handler.Identity;
 import io.switchboard.jid.Jid;
 import io.switchboard.stanza.Iq;
 import io.switchboard.stanza.StanzaError;

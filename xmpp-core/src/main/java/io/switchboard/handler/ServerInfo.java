@@ -1,7 +1,5 @@
-package io.switchboard.ext;
+package io.switchboard.handler;
 
-import io.switchboard.handler.HandlerRegistry;
-import io.switchboard.handler.Identity;
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
 import java.nio.charset.StandardCharsets;

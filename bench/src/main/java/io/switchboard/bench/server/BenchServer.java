@@ -1,0 +1,169 @@
+package io.switchboard.bench.server;
+
+import io.switchboard.bench.Args;
+import io.switchboard.bench.Target;
+import io.switchboard.config.Config;
+import io.switchboard.config.ConfigLoader;
+import io.switchboard.config.CoreSettings;
+import io.switchboard.config.Setting;
+import io.switchboard.server.XmppServer;
+import io.switchboard.store.memory.InMemoryStorage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Switchboard for a benchmark run: the server in this JVM with in-memory storage, listening on
+ * loopback only, with the accounts {@code prefix1..prefixN} created before it reports ready.
+ * Every configuration key can still be overridden with {@code SWITCHBOARD_*} variables, as with
+ * the launcher.
+ */
+public final class BenchServer implements AutoCloseable {
+
+    public static final String USAGE = """
+            server: run Switchboard in this JVM (in-memory storage, loopback only) with accounts created.
+              --domain D             (default bench.test)
+              --port P               STARTTLS c2s port (default 35222; 0 = any free port)
+              --tls-port P           direct TLS c2s port (default 35223; 0 = any free port)
+              --users N              accounts prefix1..prefixN (default 1000)
+              --user-prefix S        (default user)
+              --password S           (default benchpass)
+              --cert FILE --key FILE PEM certificate chain and PKCS#8 key (default: generated under the data dir)
+              --data-dir DIR         (default: a new temporary directory)
+              --import-threads N     threads deriving the account keys (default 2)
+              --pid-file FILE        written once the server is ready
+            Environment SWITCHBOARD_<KEY> overrides any configuration key (e.g. SWITCHBOARD_AUTH_SCRAM_ITERATIONS).""";
+
+    private final XmppServer server;
+
+    private BenchServer(XmppServer server) {
+        this.server = server;
+    }
+
+    public XmppServer server() {
+        return server;
+    }
+
+    public int c2sPort() {
+        return server.c2sPort();
+    }
+
+    public int c2sTlsPort() {
+        return server.c2sTlsPort();
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param settings configuration keys (domain, ports, data-dir, ...) on top of the defaults and
+     *                 under the environment's {@code SWITCHBOARD_*} overrides
+     */
+    public static BenchServer start(Map<String, String> settings, Map<String, String> env) throws IOException {
+        ConfigLoader loader = new ConfigLoader(CoreSettings.all());
+        Map<String, String> values = new HashMap<>();
+        values.put("bind-address", "127.0.0.1");
+        values.put("storage.mode", "memory");
+        values.putAll(settings);
+        for (Setting<?> s : loader.settings()) {
+            String v = env.get(s.envName());
+            if (v != null) {
+                values.put(s.key(), v);
+            }
+        }
+        if (!values.containsKey("data-dir")) {
+            values.put("data-dir", Files.createTempDirectory("switchboard-bench").toString());
+        }
+        String bind = values.get("bind-address");
+        Target.loopback(bind, "bind-address");
+        Config config = loader.load(values);
+        return new BenchServer(XmppServer.start(config, c -> new InMemoryStorage()));
+    }
+
+    /** Creates {@code prefix1..prefixN}, deriving keys on {@code threads} threads. */
+    public void createUsers(String prefix, int first, int count, String password, int threads) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            int chunk = Math.max(1, count / (threads * 8));
+            for (int from = 0; from < count; from += chunk) {
+                int a = from;
+                int b = Math.min(count, from + chunk);
+                jobs.add(pool.submit(() -> {
+                    for (int i = a; i < b; i++) {
+                        server.accounts().create(server.accounts().userJid(prefix + (first + i)), password, false);
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating accounts", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("creating accounts failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    /** The {@code server} command: runs until SIGTERM or Ctrl-C. */
+    public static int main(Args a, PrintStream out) throws IOException, InterruptedException {
+        Map<String, String> s = new HashMap<>();
+        s.put("domain", a.string("domain", "bench.test"));
+        s.put("c2s.port", Integer.toString(a.integer("port", 35222, 0, 65535)));
+        s.put("c2s.tls-port", Integer.toString(a.integer("tls-port", 35223, 0, 65535)));
+        String cert = a.string("cert", null);
+        String key = a.string("key", null);
+        if ((cert == null) != (key == null)) {
+            throw new Args.UsageException("--cert and --key go together");
+        }
+        if (cert != null) {
+            s.put("tls.certificate", Path.of(cert).toAbsolutePath().toString());
+            s.put("tls.private-key", Path.of(key).toAbsolutePath().toString());
+        }
+        String dataDir = a.string("data-dir", null);
+        if (dataDir != null) {
+            s.put("data-dir", dataDir);
+        }
+        int users = a.integer("users", 1000, 0, 1_000_000);
+        String prefix = a.string("user-prefix", "user");
+        String password = a.string("password", "benchpass");
+        int threads = a.integer("import-threads", 2, 1, 64);
+        String pidFile = a.string("pid-file", null);
+        a.checkAllUsed();
+
+        long t0 = System.nanoTime();
+        BenchServer server = start(s, System.getenv());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "bench-server-shutdown"));
+        server.createUsers(prefix, 1, users, password, threads);
+        long pid = ProcessHandle.current().pid();
+        if (pidFile != null) {
+            Files.writeString(Path.of(pidFile), pid + "\n", StandardCharsets.US_ASCII);
+        }
+        out.printf("switchboard ready: pid %d, domain %s, c2s %d, direct TLS %d, %d accounts (%.1f s)%n", pid,
+                server.server().domain(), server.c2sPort(), server.c2sTlsPort(), users, (System.nanoTime() - t0) / 1e9);
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.switchboard.module;
+
+import io.switchboard.account.AccountService;
+import io.switchboard.config.Config;
+import io.switchboard.handler.DiscoHandler;
+import io.switchboard.handler.ServerInfo;
+import io.switchboard.im.PresenceService;
+import io.switchboard.im.RosterService;
+import io.switchboard.routing.IqTracker;
+import io.switchboard.routing.StanzaRouter;
+import io.switchboard.session.LocalSessions;
+import io.switchboard.store.Storage;
+import io.switchboard.tls.TlsContexts;
+import io.switchboard.transport.Transport;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What the server offers its modules. Everything is available in {@link ServerModule#start}; in
+ * {@link ServerModule#register} only the configuration, domain, storage, sessions, scheduler,
+ * clock, tracker and disco are (the router and the IM services do not exist yet and throw).
+ */
+public interface ModuleContext {
+
+    Config config();
+
+    String domain();
+
+    Storage storage();
+
+    LocalSessions sessions();
+
+    StanzaRouter router();
+
+    RosterService rosters();
+
+    PresenceService presence();
+
+    IqTracker tracker();
+
+    ScheduledExecutorService scheduler();
+
+    Clock clock();
+
+    DiscoHandler disco();
+
+    ServerInfo serverInfo();
+
+    AccountService accounts();
+
+    TlsContexts tls();
+
+    /** The network, for modules that listen on their own port (components, federation). */
+    Transport transport();
+}
