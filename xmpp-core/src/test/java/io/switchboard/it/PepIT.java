@@ -49,7 +49,7 @@ class PepIT {
         pep = new PepModule();
         server = TestServer.start(Map.of("pep.max-item-size", "8KiB", "pep.max-nodes", "12", "pep.max-items", "50"),
                 c -> storage, List.of(pep));
-        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan"}) {
+        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "jack", "kate", "liam"}) {
             server.addUser(u, u + "-pw");
         }
         // Presence subscriptions both ways: alice–bob, erin–frank, gina–hank; carol is nobody's contact.
@@ -57,6 +57,7 @@ class PepIT {
         befriend("erin", "frank", List.of());
         befriend("gina", "hank", List.of());
         befriend("alice", "dave", List.of("Family"));
+        befriend("jack", "kate", List.of());
     }
 
     @AfterAll
@@ -205,7 +206,42 @@ class PepIT {
         return e.childInNs(Ns.STANZA_ERRORS).local() + (e.childInNs(ERRORS) == null ? "" : "/" + e.childInNs(ERRORS).local());
     }
 
+    /** A Smack client with PEP listeners registered before it logs in (its first presence announces them). */
+    static org.jivesoftware.smack.tcp.XMPPTCPConnection smack(String user, java.util.function.Consumer<
+            org.jivesoftware.smack.tcp.XMPPTCPConnection> before) throws Exception {
+        var c = new org.jivesoftware.smack.tcp.XMPPTCPConnection(io.switchboard.testing.Clients.config(server, user,
+                user + "-pw").setResource("smack").build());
+        before.accept(c);
+        c.connect().login();
+        return c;
+    }
+
     // ---------------------------------------------------------------- tests
+
+    @Test
+    void smackClientsPublishAndReceiveNicknamesAndLocations() throws Exception {
+        var nick = new java.util.concurrent.CompletableFuture<String>();
+        var geo = new java.util.concurrent.CompletableFuture<String>();
+        var kate = smack("kate", c -> org.jivesoftware.smackx.pep.PepManager.getInstanceFor(c).addPepEventListener(
+                org.jivesoftware.smackx.nick.packet.Nick.NAMESPACE, org.jivesoftware.smackx.nick.packet.Nick.class,
+                (from, n, id, m) -> nick.complete(from + " " + n.getName())));
+        var jack = smack("jack", c -> org.jivesoftware.smackx.geoloc.GeoLocationManager.getInstanceFor(c)
+                .addGeoLocationListener((from, g, id, m) -> geo.complete(from + " " + g.getLocality())));
+        try {
+            assertThat(org.jivesoftware.smackx.pep.PepManager.getInstanceFor(jack).isSupported()).isTrue();
+            org.jivesoftware.smackx.pep.PepManager.getInstanceFor(jack).publish(
+                    org.jivesoftware.smackx.nick.packet.Nick.NAMESPACE,
+                    new org.jivesoftware.smackx.pubsub.PayloadItem<>(new org.jivesoftware.smackx.nick.packet.Nick("Jacky")));
+            assertThat(nick.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("jack@" + D + " Jacky");
+            org.jivesoftware.smackx.geoloc.GeoLocationManager.getInstanceFor(kate).publishGeoLocation(
+                    org.jivesoftware.smackx.geoloc.packet.GeoLocation.builder().setLocality("Lisbon").build());
+            assertThat(geo.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("kate@" + D + " Lisbon");
+            assertThat(pep.cachedCaps()).isPositive();
+        } finally {
+            jack.disconnect();
+            kate.disconnect();
+        }
+    }
 
     @Test
     void theAccountAdvertisesPep() throws Exception {
@@ -403,6 +439,20 @@ class PepIT {
                     .isEqualTo("bad-request/item-required");
             assertThat(condition(ivan.iq("set", null, "<pubsub xmlns='" + PS + "'><publish><item/></publish></pubsub>")))
                     .isEqualTo("bad-request/nodeid-required");
+        }
+    }
+
+    @Test
+    void deletingAnAccountDeletesItsNodes() throws Exception {
+        try (Peer liam = online("liam", "l")) {
+            liam.ok("set", null, publish("urn:test:gone", "1", "<p xmlns='urn:test'/>", null));
+        }
+        assertThat(pep.store().nodes(jid("liam"))).hasSize(1);
+        assertThat(server.server().context().accounts().delete(jid("liam"))).isTrue();
+        assertThat(pep.store().nodes(jid("liam"))).isEmpty();
+        server.addUser("liam", "liam-pw");
+        try (Peer liam = online("liam", "again")) {
+            assertThat(condition(liam.iq("get", null, items("urn:test:gone", "/>")))).isEqualTo("item-not-found");
         }
     }
 

@@ -169,6 +169,16 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     @Override
     public void start(ModuleContext c) {
         c.presence().addListener(this);
+        c.storage().onAccountChange(change -> {
+            if (change.kind() == io.switchboard.store.AccountChange.Kind.DELETED) {
+                try {
+                    store.deleteAll(change.jid().bare());
+                    LOG.debug("PEP nodes of deleted account {} removed", change.jid());
+                } catch (RuntimeException e) {
+                    LOG.warn("Cannot remove the PEP nodes of deleted account {}: {}", change.jid(), e.getMessage());
+                }
+            }
+        });
     }
 
     // ---------------------------------------------------------------- configuration
