@@ -86,6 +86,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     private final EntityCaps caps = new EntityCaps(10_000);
     /** Caps hashes being resolved, with the sessions waiting for them. */
     private final Map<String, Set<Jid>> resolving = new ConcurrentHashMap<>();
+    private static final int MAX_RESOLVING = 10_000;
     private final Object[] stripes = new Object[256];
     private final AtomicLong messageIds = new AtomicLong();
     private Avatars avatars;
@@ -733,6 +734,10 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
 
     /** Asks the resource for the features behind an unknown caps hash (XEP-0115 §6.3). */
     private void resolve(ClientSession s, EntityCaps.Announcement a) {
+        if (resolving.size() >= MAX_RESOLVING && !resolving.containsKey(a.key())) {
+            LOG.info("Caps {} of {} not resolved: {} hashes already being resolved", a.ver(), s.jid(), MAX_RESOLVING);
+            return;
+        }
         Set<Jid> waiting = resolving.computeIfAbsent(a.key(), k -> ConcurrentHashMap.newKeySet());
         boolean first;
         synchronized (waiting) {

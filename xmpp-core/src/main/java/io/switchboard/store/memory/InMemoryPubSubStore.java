@@ -33,13 +33,22 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     private final ConcurrentHashMap<Jid, Map<String, Node>> accounts = new ConcurrentHashMap<>();
 
+    /** The account's nodes, created on first write. */
     private Map<String, Node> of(Jid owner) {
         return accounts.computeIfAbsent(owner.bare(), k -> new TreeMap<>());
     }
 
+    /** The account's nodes for reading: an unused account costs nothing. */
+    private Map<String, Node> peek(Jid owner) {
+        Map<String, Node> m = accounts.get(owner.bare());
+        return m == null ? NONE : m;
+    }
+
+    private static final Map<String, Node> NONE = java.util.Collections.unmodifiableMap(new TreeMap<>());
+
     @Override
     public Optional<PubSubNode> node(Jid owner, String node) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             return n == null ? Optional.empty() : Optional.of(n.config);
@@ -48,7 +57,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public List<PubSubNode> nodes(Jid owner) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             List<PubSubNode> out = new ArrayList<>(m.size());
             for (Node n : m.values()) {
@@ -73,7 +82,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public boolean deleteNode(Jid owner, String node) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             return m.remove(node) != null;
         }
@@ -105,7 +114,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public List<PubSubItem> items(Jid owner, String node, int max) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             if (n == null) {
@@ -122,7 +131,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public Optional<PubSubItem> item(Jid owner, String node, String id) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             return n == null ? Optional.empty() : Optional.ofNullable(n.items.get(id));
@@ -131,7 +140,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public boolean retract(Jid owner, String node, String id) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             return n != null && n.items.remove(id) != null;
@@ -140,7 +149,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public int purge(Jid owner, String node) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             if (n == null) {
@@ -154,7 +163,7 @@ public final class InMemoryPubSubStore implements PubSubStore {
 
     @Override
     public List<String> trim(Jid owner, String node, int maxItems) {
-        Map<String, Node> m = of(owner);
+        Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
             return n == null ? List.of() : trim(n, maxItems);
