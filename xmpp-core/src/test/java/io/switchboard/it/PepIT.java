@@ -58,7 +58,15 @@ class PepIT {
         befriend("gina", "hank", List.of());
         befriend("alice", "dave", List.of("Family"));
         befriend("jack", "kate", List.of());
+        server.addUser("star", "star-pw");
+        for (int i = 0; i < FANS; i++) {
+            server.addUser("fan" + i, "fan" + i + "-pw");
+            befriend("star", "fan" + i, List.of());
+        }
     }
+
+    static final int FANS = 20;
+    static final int POSTS = 100;
 
     @AfterAll
     static void stop() {
@@ -453,6 +461,43 @@ class PepIT {
         server.addUser("liam", "liam-pw");
         try (Peer liam = online("liam", "again")) {
             assertThat(condition(liam.iq("get", null, items("urn:test:gone", "/>")))).isEqualTo("item-not-found");
+        }
+    }
+
+    /** Fan-out: every interested contact gets every item, in publication order (also prints the rate). */
+    @Test
+    void aPublishFansOutToEveryInterestedContactInOrder() throws Exception {
+        String node = "urn:test:fanout";
+        List<Peer> fans = new ArrayList<>();
+        try (Peer star = online("star", "s")) {
+            for (int i = 0; i < FANS; i++) {
+                fans.add(online("fan" + i, "f", node));
+            }
+            long p0 = System.nanoTime();
+            for (int i = 0; i < POSTS; i++) {
+                star.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
+            }
+            System.out.printf("ping round trips %.0f/s%n", POSTS / ((System.nanoTime() - p0) / 1e9));
+            long start = System.nanoTime();
+            for (int i = 0; i < POSTS; i++) {
+                star.ok("set", null, publish(node, "i" + i, "<p xmlns='urn:test'>" + i + "</p>", field("pubsub#max_items", "max")));
+            }
+            long published = System.nanoTime();
+            for (Peer f : fans) {
+                for (int i = 0; i < POSTS; i++) {
+                    XmlElement m = f.event(node);
+                    assertThat(m.child(EVENT, "event").child(EVENT, "items").child(EVENT, "item").attr("id")).isEqualTo("i" + i);
+                }
+            }
+            long received = System.nanoTime();
+            System.out.printf("PEP fan-out: %d publishes to %d interested contacts: publish round trips %.0f/s, "
+                    + "%d notifications received in %d ms (%.0f/s)%n", POSTS, FANS,
+                    POSTS / ((published - start) / 1e9), POSTS * FANS, (received - start) / 1_000_000,
+                    POSTS * FANS / ((received - start) / 1e9));
+        } finally {
+            for (Peer f : fans) {
+                f.close();
+            }
         }
     }
 
