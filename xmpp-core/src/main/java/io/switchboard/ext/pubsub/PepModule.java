@@ -78,7 +78,8 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             PUBSUB + "#persistent-items", PUBSUB + "#last-published", PUBSUB + "#item-ids", PUBSUB + "#multi-items",
             PUBSUB + "#retrieve-affiliations");
 
-    private final PubSubStore store;
+    private final java.util.function.Function<io.switchboard.store.Storage, PubSubStore> storeOf;
+    private volatile PubSubStore store;
     private ModuleContext ctx;
     private int maxItems;
     private long maxItemBytes;
@@ -114,7 +115,15 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     }
 
     public PepModule(PubSubStore store) {
-        this.store = store;
+        this(s -> store);
+    }
+
+    /**
+     * PEP with the store taken from the server's storage when the module registers, as in
+     * {@code new PepModule(Storage::pubsub)}.
+     */
+    public PepModule(java.util.function.Function<io.switchboard.store.Storage, PubSubStore> storeOf) {
+        this.storeOf = storeOf;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
         }
@@ -137,6 +146,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     @Override
     public void register(HandlerRegistry.Builder b, ModuleContext c) {
         this.ctx = c;
+        this.store = storeOf.apply(c.storage());
         this.maxItems = c.config().get(MAX_ITEMS);
         this.maxItemBytes = c.config().get(MAX_ITEM_SIZE).bytes();
         this.maxNodes = c.config().get(MAX_NODES);
