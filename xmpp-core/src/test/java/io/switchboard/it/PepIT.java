@@ -49,7 +49,7 @@ class PepIT {
         pep = new PepModule();
         server = TestServer.start(Map.of("pep.max-item-size", "8KiB", "pep.max-nodes", "12", "pep.max-items", "50"),
                 c -> storage, List.of(pep));
-        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "jack", "kate", "liam"}) {
+        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "jack", "kate", "liam", "mia", "noah", "olga", "pete"}) {
             server.addUser(u, u + "-pw");
         }
         // Presence subscriptions both ways: alice–bob, erin–frank, gina–hank; carol is nobody's contact.
@@ -58,6 +58,7 @@ class PepIT {
         befriend("gina", "hank", List.of());
         befriend("alice", "dave", List.of("Family"));
         befriend("jack", "kate", List.of());
+        befriend("olga", "pete", List.of());
         server.addUser("star", "star-pw");
         for (int i = 0; i < FANS; i++) {
             server.addUser("fan" + i, "fan" + i + "-pw");
@@ -156,6 +157,11 @@ class PepIT {
 
     /** Logs in and sends presence with entity capabilities naming {@code notify} nodes, answering the caps query. */
     static Peer online(String user, String resource, String... notify) throws Exception {
+        return onlineAs(user, resource, null, notify);
+    }
+
+    /** As {@link #online(String, String, String...)}, announcing {@code fakeVer} instead of the real hash when given. */
+    static Peer onlineAs(String user, String resource, String fakeVer, String... notify) throws Exception {
         RawClient c = RawClient.connect(server.c2sPort()).loginAndBind(server.clientSslContext(), D, user, user + "-pw",
                 resource);
         Peer p = new Peer(c, user + "@" + D + "/" + resource);
@@ -169,6 +175,9 @@ class PepIT {
         }
         String ver = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
                 .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
+        if (fakeVer != null) {
+            ver = fakeVer;
+        }
         c.send("<presence><c xmlns='" + Ns.CAPS + "' hash='sha-1' node='urn:test' ver='" + ver + "'/></presence>");
         XmlElement q = p.await(e -> e.is(Ns.CLIENT, "iq") && "get".equals(e.attr("type"))
                 && e.child(Ns.DISCO_INFO, "query") != null);
@@ -498,6 +507,36 @@ class PepIT {
             for (Peer f : fans) {
                 f.close();
             }
+        }
+    }
+
+    @Test
+    void anApprovedSubscriberGetsTheLastItems() throws Exception {
+        String nick = "http://jabber.org/protocol/nick";
+        try (Peer mia = online("mia", "m"); Peer noah = online("noah", "n", nick)) {
+            mia.ok("set", null, publish(nick, "current", "<nick xmlns='" + nick + "'>Mia</nick>", null));
+            noah.noEvent(nick);
+            noah.c.send("<presence type='subscribe' to='mia@" + D + "'/>");
+            mia.await(e -> e.is(Ns.CLIENT, "presence") && "subscribe".equals(e.attr("type")));
+            mia.c.send("<presence type='subscribed' to='noah@" + D + "'/>");
+            XmlElement m = noah.event(nick);
+            assertThat(m.attr("from")).isEqualTo("mia@" + D);
+            assertThat(m.child(EVENT, "event").child(EVENT, "items").child(EVENT, "item").child(nick, "nick").text())
+                    .isEqualTo("Mia");
+        }
+    }
+
+    @Test
+    void aCapsHashThatDoesNotMatchItsFeaturesServesOnlyThatResource() throws Exception {
+        String node = "urn:test:unverified";
+        int cached = pep.cachedCaps();
+        // online() answers the server's query with features whose hash is not "bogus=".
+        try (Peer olga = online("olga", "o"); Peer pete = onlineAs("pete", "p1", "bogus=", node);
+             Peer pete2 = onlineAs("pete", "p2", "bogus=", node)) {
+            assertThat(pep.cachedCaps()).isEqualTo(cached + 1); // olga's real hash only
+            olga.ok("set", null, publish(node, "1", "<p xmlns='urn:test'/>", null));
+            pete.event(node);
+            pete2.event(node);
         }
     }
 

@@ -709,6 +709,10 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
 
     /** XEP-0163 §4.3.4: a resource that became available gets the last items it is interested in. */
     private void sendLastItems(ClientSession s) {
+        Set<String> f = features(s);
+        if (f == null || f.stream().noneMatch(x -> x.endsWith("+notify"))) {
+            return;
+        }
         Jid user = s.jid().bare();
         for (PubSubNode n : store.nodes(user)) {
             sendLast(n, s, true);
