@@ -150,10 +150,10 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         this.maxItems = c.config().get(MAX_ITEMS);
         this.maxItemBytes = c.config().get(MAX_ITEM_SIZE).bytes();
         this.maxNodes = c.config().get(MAX_NODES);
-        b.account(IqKey.get(PUBSUB, "pubsub"), this::pubsubGet);
-        b.account(IqKey.set(PUBSUB, "pubsub"), this::pubsubSet);
-        b.account(IqKey.get(OWNER, "pubsub"), this::ownerGet);
-        b.account(IqKey.set(OWNER, "pubsub"), this::ownerSet);
+        b.account(IqKey.get(PUBSUB, "pubsub"), logged(this::pubsubGet));
+        b.account(IqKey.set(PUBSUB, "pubsub"), logged(this::pubsubSet));
+        b.account(IqKey.get(OWNER, "pubsub"), logged(this::ownerGet));
+        b.account(IqKey.set(OWNER, "pubsub"), logged(this::ownerSet));
         b.accountIdentity(EntityCaps.pep());
         for (String f : FEATURES) {
             b.accountFeature(f);
@@ -190,6 +190,21 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 }
             }
         });
+    }
+
+    /** Logs refused requests (the router answers them with the error). */
+    private static io.switchboard.handler.IqHandler logged(io.switchboard.handler.IqHandler h) {
+        return req -> {
+            try {
+                return h.handle(req);
+            } catch (StanzaException e) {
+                XmlElement op = req.iq().payload().firstElement();
+                LOG.debug("PEP {} {} of {} from {} refused: {}{}", req.iq().type().wire(), op == null ? "?" : op.local(),
+                        req.target(), req.from(), e.error().condition(),
+                        e.error().text() == null ? "" : " (" + e.error().text() + ")");
+                throw e;
+            }
+        };
     }
 
     // ---------------------------------------------------------------- configuration
