@@ -7,13 +7,13 @@ import io.switchboard.module.ServerModule;
 import java.util.List;
 
 /** The features the distribution runs, in start order. Listed here, not discovered. */
-final class Modules {
+public final class Modules {
 
     private Modules() {
     }
 
     /** A fresh set of module instances (they hold per-server state). */
-    static List<ServerModule> all() {
+    public static List<ServerModule> all() {
         return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule());
     }
 }

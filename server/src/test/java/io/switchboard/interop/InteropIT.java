@@ -60,6 +60,8 @@ class InteropIT {
             "org.jivesoftware.smack.WaitForClosingStreamElementTest",
             // XEP-0198 stream management
             "org.jivesoftware.smack.StreamManagementTest",
+            // XEP-0313 message archive
+            "org.jivesoftware.smackx.mam.MamIntegrationTest",
             // RFC 6121: messages, roster, subscriptions, presence
             "org.jivesoftware.smack.chat2.IncomingMessageListenerIntegrationTest",
             "org.jivesoftware.smack.chat2.OutgoingMessageListenerIntegrationTest",
@@ -127,7 +129,9 @@ class InteropIT {
         long accountsLeft;
         List<String> leftOver;
         String pin;
-        try (TestServer server = TestServer.start(settings)) {
+        // The distribution's modules (group chat, PEP, upload ...), as ./switchboard start runs them.
+        try (TestServer server = TestServer.start(settings, c -> new io.switchboard.store.memory.InMemoryStorage(),
+                io.switchboard.app.Modules.all())) {
             pin = "CERTSHA256:" + TlsMaterial.fingerprint(server.server().tls().material().certificate());
 
             Map<String, String> sinttest = new LinkedHashMap<>();
@@ -185,7 +189,8 @@ class InteropIT {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("Date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         header.put("Framework", "smack-integration-test " + Smack.getVersion() + " (per-class child JVMs, tcp connection)");
-        header.put("Server", "in-JVM Switchboard, domain " + DOMAIN + ", memory storage, in-band registration");
+        header.put("Server", "in-JVM Switchboard with the distribution's modules, domain " + DOMAIN
+                + ", memory storage, in-band registration");
         header.put("Transport", tls ? "STARTTLS required, self-signed certificate pinned (" + pin + ")"
                 : "plaintext c2s (c2s.require-tls=false, securityMode=disabled)");
         header.put("Run time", String.format(java.util.Locale.ROOT, "%.1f s wall clock, %d child JVMs at once, %d s limit per child",

@@ -104,6 +104,13 @@ final class Database implements AutoCloseable {
         });
     }
 
+    /** {@link #snapshot(Session)} on a connection inside the transaction (before its first query). */
+    static void snapshot(java.sql.Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("set transaction isolation level repeatable read");
+        }
+    }
+
     /** Queues a NOTIFY that PostgreSQL delivers when, and only if, the transaction commits. */
     static void notify(Session s, AccountChange change) {
         s.doWork(c -> {

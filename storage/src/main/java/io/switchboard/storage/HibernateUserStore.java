@@ -111,12 +111,19 @@ final class HibernateUserStore implements UserStore {
                 .setParameter("jid", bare.toString()).getSingleResult() > 0;
     }
 
-    /** One DELETE of the account row; the foreign keys' ON DELETE CASCADE removes everything it owns. */
+    /**
+     * One DELETE of the account row, whose foreign keys' ON DELETE CASCADE removes everything it owns,
+     * and of its message archive (which has no foreign key: rooms have archives too), in one transaction.
+     */
     @Override
     public boolean delete(Jid bare) {
         return db.tx("deleting account " + bare, s -> {
             int rows = s.createMutationQuery("delete from Account a where a.jid = :jid")
                     .setParameter("jid", bare.toString()).executeUpdate();
+            if (rows > 0) {
+                s.createNativeMutationQuery("delete from message_archive where owner = :jid")
+                        .setParameter("jid", bare.toString()).executeUpdate();
+            }
             if (rows > 0) {
                 Database.notify(s, new AccountChange(AccountChange.Kind.DELETED, bare));
             }

@@ -3,6 +3,12 @@ package io.switchboard.storage;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.switchboard.store.AccountChange;
+import io.switchboard.store.ArchivePreferencesStore;
+import io.switchboard.store.BlockListStore;
+import io.switchboard.store.FastTokenStore;
+import io.switchboard.store.MessageArchive;
+import io.switchboard.store.PushStore;
+import io.switchboard.store.VCardStore;
 import io.switchboard.store.LastActivityStore;
 import io.switchboard.store.OfflineStore;
 import io.switchboard.store.PrivateXmlStore;
@@ -54,6 +60,12 @@ public final class PostgresStorage implements Storage {
     private final OfflineStore offline;
     private final PrivateXmlStore privateXml;
     private final LastActivityStore lastActivity;
+    private final MessageArchive archive;
+    private final ArchivePreferencesStore archivePreferences;
+    private final BlockListStore blockLists;
+    private final VCardStore vcards;
+    private final PushStore push;
+    private final FastTokenStore fastTokens;
 
     private PostgresStorage(EmbeddedDatabase embedded, HikariDataSource pool, Database db, Endpoint endpoint,
                             String description) {
@@ -68,6 +80,12 @@ public final class PostgresStorage implements Storage {
         this.offline = new HibernateOfflineStore(db);
         this.privateXml = new HibernatePrivateXmlStore(db);
         this.lastActivity = new HibernateLastActivityStore(db);
+        this.archive = new SqlArchive(db);
+        this.archivePreferences = new SqlArchivePreferencesStore(db);
+        this.blockLists = new SqlBlockListStore(db);
+        this.vcards = new SqlVCardStore(db);
+        this.push = new SqlPushStore(db);
+        this.fastTokens = new SqlFastTokenStore(db);
     }
 
     /**
@@ -179,6 +197,36 @@ public final class PostgresStorage implements Storage {
     @Override
     public LastActivityStore lastActivity() {
         return lastActivity;
+    }
+
+    @Override
+    public MessageArchive archive() {
+        return archive;
+    }
+
+    @Override
+    public ArchivePreferencesStore archivePreferences() {
+        return archivePreferences;
+    }
+
+    @Override
+    public BlockListStore blockLists() {
+        return blockLists;
+    }
+
+    @Override
+    public VCardStore vcards() {
+        return vcards;
+    }
+
+    @Override
+    public PushStore push() {
+        return push;
+    }
+
+    @Override
+    public FastTokenStore fastTokens() {
+        return fastTokens;
     }
 
     /**

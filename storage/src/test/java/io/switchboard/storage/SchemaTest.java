@@ -22,8 +22,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedPostgres.class)
 class SchemaTest {
 
-    static final List<String> TABLES = List.of("last_activity", "offline_message", "private_xml", "roster_item",
-            "roster_version", "scram_credential", "user_account");
+    static final List<String> TABLES = List.of("archive_preferences", "block_list", "fast_token", "last_activity",
+            "message_archive", "offline_message", "private_xml", "push_registration", "roster_item", "roster_version",
+            "scram_credential", "user_account", "vcard");
 
     @Test
     void migrationsApplyToAnEmptyDatabaseAndPassHibernateValidation() throws SQLException {
@@ -36,7 +37,7 @@ class SchemaTest {
             }
             assertThat(tables(empty)).containsExactlyElementsOf(concat(TABLES, "flyway_schema_history"));
             assertThat(query(empty, "select version || ' ' || success from flyway_schema_history order by installed_rank"))
-                    .containsExactly("1 true");
+                    .containsExactly("1 true", "2 true");
             // Opening again finds nothing to migrate and validates again.
             PostgresStorage.open(empty.settings()).close();
         }

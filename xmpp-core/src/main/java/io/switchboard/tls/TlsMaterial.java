@@ -105,7 +105,8 @@ public final class TlsMaterial {
             Object o = p.readObject();
             JcaPEMKeyConverter kc = new JcaPEMKeyConverter();
             if (o instanceof PEMKeyPair kp) {
-                key = kc.getKeyPair(kp).getPrivate();
+                // Only the private part: a SEC1 EC key may come without its public point.
+                key = kc.getPrivateKey(kp.getPrivateKeyInfo());
             } else if (o instanceof PrivateKeyInfo pki) {
                 key = kc.getPrivateKey(pki);
             } else {
@@ -125,13 +126,19 @@ public final class TlsMaterial {
         Path cert = dir.resolve(base + ".crt");
         Path key = dir.resolve(base + ".key");
         if (Files.exists(cert) && Files.exists(key)) {
-            TlsMaterial m = load(cert, key);
-            LOG.info("Using the self-signed certificate for {} in {}", domain, cert);
-            return m;
+            try {
+                TlsMaterial m = load(cert, key);
+                LOG.info("Using the self-signed certificate for {} in {}", domain, cert);
+                return m;
+            } catch (IOException | RuntimeException e) {
+                // Only ever our own generated files: replace them rather than refuse to start.
+                LOG.warn("The self-signed certificate in {} cannot be read ({}); generating a new one", cert, e.getMessage());
+            }
         }
         Files.createDirectories(dir);
         TlsMaterial m = generate(domain, List.of(domain, "*." + domain), Duration.ofDays(3650));
-        writePem(key, m.key, true);
+        // PKCS#8 ("BEGIN PRIVATE KEY"), which every TLS tool reads.
+        writePem(key, new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(m.key, null), true);
         writePem(cert, m.certificate(), false);
         LOG.warn("Generated a self-signed certificate for {} in {} (SHA-256 fingerprint {}). Clients will ask to"
                 + " trust it; set tls.certificate and tls.private-key for a CA-signed one.", domain, cert,

@@ -411,4 +411,51 @@ public abstract class StorageContract {
         storage().vcards().delete(u);
         assertThat(storage().vcards().get(u)).isEmpty();
     }
+
+    // ---- push registrations and FAST tokens ----
+
+    @Test
+    void pushRegistrationsAreReplacedPerNodeAndRemovedPerServiceOrNode() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        Jid app = Jid.of("push.example.test");
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        storage().push().put(new PushRegistration(u, app, "n1", "phone", null, t));
+        storage().push().put(new PushRegistration(u, app, "n2", "tablet", "<x xmlns='jabber:x:data'/>", t.plusSeconds(1)));
+        storage().push().put(new PushRegistration(u, app, "n1", "phone2", null, t.plusSeconds(2)));
+        assertThat(storage().push().list(u)).extracting(PushRegistration::node, PushRegistration::resource)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("n1", "phone2"),
+                        org.assertj.core.groups.Tuple.tuple("n2", "tablet"));
+        assertThat(storage().push().remove(u, app, "n2")).isEqualTo(1);
+        assertThat(storage().push().remove(u, Jid.of("other.test"), null)).isZero();
+        assertThat(storage().push().remove(u, app, null)).isEqualTo(1);
+        assertThat(storage().push().list(u)).isEmpty();
+        Jid ghost = freshUser();
+        storage().push().put(new PushRegistration(ghost, app, "n", null, null, t));
+        assertThat(storage().push().list(ghost)).isEmpty();
+    }
+
+    @Test
+    void fastTokensKeepTheCurrentAndThePreviousOfEachInstallation() {
+        Jid u = freshUser();
+        storage().users().create(account(u));
+        Instant exp = Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.MILLIS);
+        FastToken a = new FastToken(u, "agent-1", "HT-SHA-256-NONE", "token-a", exp, -1);
+        FastToken b = new FastToken(u, "agent-1", "HT-SHA-256-NONE", "token-b", exp, -1);
+        FastToken c = new FastToken(u, "agent-1", "HT-SHA-256-NONE", "token-c", exp, -1);
+        storage().fastTokens().rotate(a);
+        storage().fastTokens().rotate(b);
+        assertThat(storage().fastTokens().find(u, "agent-1")).extracting(FastToken::token).containsExactly("token-b", "token-a");
+        storage().fastTokens().updateCount(b, 7);
+        assertThat(storage().fastTokens().find(u, "agent-1").get(0).count()).isEqualTo(7);
+        storage().fastTokens().rotate(c);
+        assertThat(storage().fastTokens().find(u, "agent-1")).extracting(FastToken::token).containsExactly("token-c", "token-b");
+        assertThat(storage().fastTokens().find(u, "agent-2")).isEmpty();
+        storage().users().delete(u);
+        assertThat(storage().fastTokens().find(u, "agent-1")).isEmpty();
+        storage().users().create(account(u));
+        storage().fastTokens().rotate(a);
+        storage().fastTokens().remove(u, "agent-1");
+        assertThat(storage().fastTokens().find(u, "agent-1")).isEmpty();
+    }
 }
