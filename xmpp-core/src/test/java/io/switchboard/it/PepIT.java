@@ -189,6 +189,8 @@ class PepIT {
             answer.append("<feature var='").append(f).append("'/>");
         }
         c.send(answer.append("</query></iq>").toString());
+        // The session's stanzas are handled in order: once this answer is back, the caps answer was processed.
+        p.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
         return p;
     }
 
