@@ -253,14 +253,17 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         }
         return switch (n.accessModel()) {
             case OPEN -> true;
-            case PRESENCE -> {
-                RosterItem i = ctx.rosters().item(n.owner(), who.bare());
-                yield i != null && i.subscription().hasFrom();
-            }
-            case ROSTER -> {
-                RosterItem i = ctx.rosters().item(n.owner(), who.bare());
-                yield i != null && !Collections.disjoint(i.groups(), n.rosterGroups());
-            }
+            case WHITELIST -> false;
+            default -> allowed(n, ctx.rosters().item(n.owner(), who.bare()));
+        };
+    }
+
+    /** Whether the contact of {@code item} (on the owner's roster, or null) may see items of {@code n}. */
+    static boolean allowed(PubSubNode n, RosterItem item) {
+        return switch (n.accessModel()) {
+            case OPEN -> true;
+            case PRESENCE -> item != null && item.subscription().hasFrom();
+            case ROSTER -> item != null && !Collections.disjoint(item.groups(), n.rosterGroups());
             case WHITELIST -> false;
         };
     }
@@ -685,7 +688,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         }
         if (n.accessModel() != AccessModel.WHITELIST) {
             for (RosterItem i : ctx.rosters().visibleItems(n.owner())) {
-                if (!i.subscription().hasFrom() || !allowed(n, i.jid())) {
+                if (!i.subscription().hasFrom() || !allowed(n, i)) {
                     continue;
                 }
                 for (ClientSession s : ctx.sessions().of(i.jid().bare())) {
@@ -709,10 +712,10 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         ctx.router().route(Stanza.trusted(m));
     }
 
-    /** The last item of a node to one resource, when it wants it. */
-    private void sendLast(PubSubNode n, ClientSession s, boolean presence) {
-        if (n.sendLast() == SendLast.NEVER || (presence && n.sendLast() != SendLast.ON_SUB_AND_PRESENCE)
-                || !interested(s, n.node()) || !allowed(n, s.jid())) {
+    /** The last item of a node to one resource, when it wants it and {@code allowed} to see it. */
+    private void sendLast(PubSubNode n, ClientSession s, boolean presence, boolean allowed) {
+        if (!allowed || n.sendLast() == SendLast.NEVER || (presence && n.sendLast() != SendLast.ON_SUB_AND_PRESENCE)
+                || !interested(s, n.node())) {
             return;
         }
         List<PubSubItem> last = store.items(n.owner(), n.node(), 1);
@@ -730,13 +733,19 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         }
         Jid user = s.jid().bare();
         for (PubSubNode n : store.nodes(user)) {
-            sendLast(n, s, true);
+            sendLast(n, s, true, true);
         }
         for (RosterItem i : ctx.rosters().visibleItems(user)) {
             Jid contact = i.jid().bare();
             if (i.subscription().hasTo() && contact.hasLocal() && ctx.router().isLocalDomain(contact.domain())) {
-                for (PubSubNode n : store.nodes(contact)) {
-                    sendLast(n, s, true);
+                List<PubSubNode> nodes = store.nodes(contact);
+                if (nodes.isEmpty()) {
+                    continue;
+                }
+                // The user's item on the contact's roster decides access, for every node of the contact.
+                RosterItem seen = ctx.rosters().item(contact, user);
+                for (PubSubNode n : nodes) {
+                    sendLast(n, s, true, allowed(n, seen));
                 }
             }
         }
@@ -840,9 +849,10 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         if (nodes.isEmpty()) {
             return;
         }
+        RosterItem seen = ctx.rosters().item(user, contact.bare());
         for (ClientSession s : ctx.sessions().of(contact.bare())) {
             for (PubSubNode n : nodes) {
-                sendLast(n, s, false);
+                sendLast(n, s, false, allowed(n, seen));
             }
         }
     }
