@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.component.ComponentModule;
+import io.switchboard.ext.pubsub.PepModule;
 import io.switchboard.ext.extdisco.ExternalServicesModule;
 import io.switchboard.ext.push.PushModule;
 import io.switchboard.http.HttpModule;
@@ -22,6 +23,6 @@ public final class Modules {
         HttpModule http = new HttpModule();
         return List.of(new ComponentModule(), new PushModule(), new ExternalServicesModule(),
                 http, new UploadModule(http.routes()),
-                new MucModule(Storage::mucRooms), new FederationModule());
+                new MucModule(Storage::mucRooms), new PepModule(Storage::pubsub), new FederationModule());
     }
 }

@@ -63,6 +63,7 @@ public final class PostgresStorage implements Storage {
     private final LastActivityStore lastActivity;
     private final MessageArchive archive;
     private final MucRoomStore mucRooms;
+    private final io.switchboard.store.PubSubStore pubsub;
     private final ArchivePreferencesStore archivePreferences;
     private final BlockListStore blockLists;
     private final VCardStore vcards;
@@ -84,6 +85,7 @@ public final class PostgresStorage implements Storage {
         this.lastActivity = new HibernateLastActivityStore(db);
         this.archive = new SqlArchive(db);
         this.mucRooms = new SqlMucRoomStore(db);
+        this.pubsub = new HibernatePubSubStore(db);
         this.archivePreferences = new SqlArchivePreferencesStore(db);
         this.blockLists = new SqlBlockListStore(db);
         this.vcards = new SqlVCardStore(db);
@@ -210,6 +212,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public MucRoomStore mucRooms() {
         return mucRooms;
+    }
+
+    @Override
+    public io.switchboard.store.PubSubStore pubsub() {
+        return pubsub;
     }
 
     @Override

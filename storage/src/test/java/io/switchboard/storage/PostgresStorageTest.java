@@ -46,7 +46,8 @@ class PostgresStorageTest extends StorageContract {
             Map.entry("scram_credential", "account"), Map.entry("roster_item", "owner"), Map.entry("roster_version", "owner"),
             Map.entry("offline_message", "owner"), Map.entry("private_xml", "owner"), Map.entry("last_activity", "owner"),
             Map.entry("message_archive", "owner"), Map.entry("archive_preferences", "owner"), Map.entry("block_list", "owner"),
-            Map.entry("vcard", "owner"), Map.entry("push_registration", "owner"), Map.entry("fast_token", "owner"));
+            Map.entry("vcard", "owner"), Map.entry("push_registration", "owner"), Map.entry("fast_token", "owner"),
+            Map.entry("pubsub_node", "owner"), Map.entry("pubsub_item", "owner"));
 
     @Override
     protected Storage storage() {
@@ -59,8 +60,14 @@ class PostgresStorageTest extends StorageContract {
                 .containsExactlyInAnyOrderElementsOf(SchemaTest.TABLES.stream().filter(t -> !t.startsWith("muc_")).toList());
         Jid u = freshUser();
         Jid other = freshUser();
+        try (HibernatePubSubStoreTest.Opened pep = HibernatePubSubStoreTest.Opened.open()) {
+            for (Jid j : List.of(u, other)) {
+                storage().users().create(account(j));
+                pep.store().putNode(io.switchboard.store.PubSubNode.defaults(j, "urn:test", Instant.now()));
+                pep.store().publish(j, "urn:test", new io.switchboard.store.PubSubItem("1", j, Instant.now(), null), 1);
+            }
+        }
         for (Jid j : List.of(u, other)) {
-            storage().users().create(account(j));
             storage().rosters().put(j, RosterItem.of(Jid.of("friend@example.test")).withGroups(List.of("A", "B")));
             storage().offline().store(j, "<message/>", Instant.now(), 10, 10_000);
             storage().privateXml().put(j, "a:b", "<b xmlns='a'/>", 10_000);

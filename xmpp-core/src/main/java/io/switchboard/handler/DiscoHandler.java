@@ -23,6 +23,21 @@ public final class DiscoHandler {
 
     private final Supplier<ServerInfo> info;
     private final List<Supplier<List<Item>>> serverItems = new CopyOnWriteArrayList<>();
+    private volatile AccountNodes accountNodes;
+
+    /** Answers disco#info on an account's node and lists the account's items (PEP nodes). */
+    public interface AccountNodes {
+        /** disco#info on {@code node} of the account asked in {@code req}: the query's children. */
+        List<XmlElement> info(IqRequest req, String node) throws StanzaException;
+
+        /** disco#items on the account (no node): the items to list. */
+        List<Item> items(IqRequest req) throws StanzaException;
+    }
+
+    /** Sets who answers for account nodes (at most one: the PEP service). */
+    public void setAccountNodes(AccountNodes nodes) {
+        this.accountNodes = nodes;
+    }
 
     public DiscoHandler(Supplier<ServerInfo> info) {
         this.info = info;
@@ -79,11 +94,20 @@ public final class DiscoHandler {
     }
 
     private Iq accountInfo(IqRequest req) throws StanzaException {
-        if (req.iq().payload().attr("node") != null) {
-            throw new StanzaException(StanzaError.itemNotFound("no such node"));
+        String node = req.iq().payload().attr("node");
+        if (node != null) {
+            AccountNodes an = accountNodes;
+            if (an == null) {
+                throw new StanzaException(StanzaError.itemNotFound("no such node"));
+            }
+            return req.iq().result(XmlElement.builder(Ns.DISCO_INFO, "query").attr("node", node)
+                    .children(an.info(req, node)).build());
         }
         XmlElement.Builder q = XmlElement.builder(Ns.DISCO_INFO, "query");
         q.child(identity(new Identity("account", "registered", null)));
+        for (Identity i : info.get().registry().accountIdentities()) {
+            q.child(identity(i));
+        }
         for (String f : info.get().registry().accountFeatures()) {
             q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
         }
@@ -94,7 +118,15 @@ public final class DiscoHandler {
         if (req.iq().payload().attr("node") != null) {
             throw new StanzaException(StanzaError.itemNotFound("no such node"));
         }
-        return req.iq().result(XmlElement.empty(Ns.DISCO_ITEMS, "query"));
+        AccountNodes an = accountNodes;
+        XmlElement.Builder q = XmlElement.builder(Ns.DISCO_ITEMS, "query");
+        if (an != null) {
+            for (Item i : an.items(req)) {
+                q.child(XmlElement.builder(Ns.DISCO_ITEMS, "item").attr("jid", i.jid().toString()).attr("name", i.name())
+                        .attr("node", i.node()).build());
+            }
+        }
+        return req.iq().result(q.build());
     }
 
     private static XmlElement identity(Identity i) {

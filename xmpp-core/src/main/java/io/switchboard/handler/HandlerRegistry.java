@@ -22,6 +22,7 @@ public final class HandlerRegistry {
     private final List<String> serverFeatures;
     private final List<String> accountFeatures;
     private final List<Identity> serverIdentities;
+    private final List<Identity> accountIdentities;
 
     private HandlerRegistry(Builder b) {
         server = Collections.unmodifiableMap(new LinkedHashMap<>(b.server));
@@ -29,6 +30,7 @@ public final class HandlerRegistry {
         serverFeatures = List.copyOf(b.serverFeatures);
         accountFeatures = List.copyOf(b.accountFeatures);
         serverIdentities = List.copyOf(b.serverIdentities);
+        accountIdentities = List.copyOf(b.accountIdentities);
     }
 
     public static Builder builder() {
@@ -59,6 +61,11 @@ public final class HandlerRegistry {
         return serverIdentities;
     }
 
+    /** Identities of an account besides account/registered (PEP adds pubsub/pep). */
+    public List<Identity> accountIdentities() {
+        return accountIdentities;
+    }
+
     /** Collects handlers and features; modules add to it while the server is being built. */
     public static final class Builder {
         private final Map<IqKey, IqHandler> server = new LinkedHashMap<>();
@@ -66,6 +73,7 @@ public final class HandlerRegistry {
         private final Set<String> serverFeatures = new LinkedHashSet<>();
         private final Set<String> accountFeatures = new LinkedHashSet<>();
         private final List<Identity> serverIdentities = new ArrayList<>();
+        private final List<Identity> accountIdentities = new ArrayList<>();
 
         public Builder server(IqKey key, IqHandler h) {
             if (server.putIfAbsent(key, h) != null) {
@@ -78,6 +86,19 @@ public final class HandlerRegistry {
             if (account.putIfAbsent(key, h) != null) {
                 throw new IllegalStateException("two account handlers for " + key);
             }
+            return this;
+        }
+
+        /**
+         * Replaces an account handler by one built around it (a feature that must follow what an
+         * existing handler does, as PEP follows vCard and private XML changes).
+         */
+        public Builder wrapAccount(IqKey key, java.util.function.UnaryOperator<IqHandler> wrapper) {
+            IqHandler h = account.get(key);
+            if (h == null) {
+                throw new IllegalStateException("no account handler for " + key + " to wrap");
+            }
+            account.put(key, wrapper.apply(h));
             return this;
         }
 
@@ -98,6 +119,11 @@ public final class HandlerRegistry {
 
         public Builder serverIdentity(Identity i) {
             serverIdentities.add(i);
+            return this;
+        }
+
+        public Builder accountIdentity(Identity i) {
+            accountIdentities.add(i);
             return this;
         }
 

@@ -50,6 +50,14 @@ public final class PresenceService implements PresenceRouting {
         /** {@code contact} (anywhere) may now see {@code user}'s presence: it got a 'from' subscription. */
         default void subscriptionApproved(Jid user, Jid contact) {
         }
+
+        /**
+         * Rewrites a local session's available broadcast presence before it is stored and sent (the
+         * avatar hash of XEP-0398); returns {@code p} itself when nothing changes.
+         */
+        default Presence outgoing(ClientSession s, Presence p) {
+            return p;
+        }
     }
 
     public void addListener(PresenceListener l) {
@@ -105,12 +113,21 @@ public final class PresenceService implements PresenceRouting {
     }
 
     /** Broadcast presence (RFC 6121 §4.2, §4.4, §4.5). */
-    private void broadcast(ClientSession s, Presence p) {
+    private void broadcast(ClientSession s, Presence original) {
         Jid user = s.jid().bare();
-        if (p.type() == Presence.Type.UNAVAILABLE) {
-            goUnavailable(s, p);
+        if (original.type() == Presence.Type.UNAVAILABLE) {
+            goUnavailable(s, original);
             return;
         }
+        Presence rewritten = original;
+        for (PresenceListener l : listeners) {
+            try {
+                rewritten = l.outgoing(s, rewritten);
+            } catch (RuntimeException e) {
+                LOG.warn("A presence listener failed to rewrite presence of {}", s.jid(), e);
+            }
+        }
+        Presence p = rewritten;
         boolean initial = !s.isAvailable();
         if (initial) {
             // Deliver stored messages, then become a target for new ones, atomically (no overtaking).

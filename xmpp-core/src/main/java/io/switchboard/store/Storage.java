@@ -22,6 +22,9 @@ public interface Storage extends AutoCloseable {
     /** Persistent group chat rooms (XEP-0045). */
     MucRoomStore mucRooms();
 
+    /** Personal eventing (XEP-0163) nodes and items. */
+    PubSubStore pubsub();
+
     ArchivePreferencesStore archivePreferences();
 
     BlockListStore blockLists();

@@ -97,7 +97,8 @@ class ConfigLoaderTest {
         loader.load(conf, Map.of());
         // Every module setting of the core's modules is documented too.
         for (var m : java.util.List.of(new io.switchboard.component.ComponentModule(),
-                new io.switchboard.ext.push.PushModule(), new io.switchboard.ext.extdisco.ExternalServicesModule())) {
+                new io.switchboard.ext.push.PushModule(), new io.switchboard.ext.extdisco.ExternalServicesModule(),
+                new io.switchboard.ext.pubsub.PepModule())) {
             for (Setting<?> st : m.settings()) {
                 assertThat(text).as("conf/switchboard.properties mentions " + st.key())
                         .containsPattern("(?m)^#?\\s*" + java.util.regex.Pattern.quote(st.key()) + "\\s*=");

@@ -58,6 +58,7 @@ public final class InMemoryStorage implements Storage {
 
     private final InMemoryArchive archive = new InMemoryArchive();
     private final InMemoryMucRoomStore mucRooms = new InMemoryMucRoomStore();
+    private final InMemoryPubSubStore pubsub = new InMemoryPubSubStore();
     private final ConcurrentHashMap<Jid, ArchivePreferences> archivePrefs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Jid, Set<Jid>> blocks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Jid, String> vcardMap = new ConcurrentHashMap<>();
@@ -107,6 +108,11 @@ public final class InMemoryStorage implements Storage {
     @Override
     public io.switchboard.store.MucRoomStore mucRooms() {
         return mucRooms;
+    }
+
+    @Override
+    public io.switchboard.store.PubSubStore pubsub() {
+        return pubsub;
     }
 
     @Override
@@ -337,6 +343,7 @@ public final class InMemoryStorage implements Storage {
             vcardMap.remove(bare);
             pushMap.remove(bare);
             fastTokens.keySet().removeIf(k -> k.startsWith(bare + " "));
+            pubsub.deleteAll(bare);
             fire(new AccountChange(AccountChange.Kind.DELETED, bare));
             return true;
         }

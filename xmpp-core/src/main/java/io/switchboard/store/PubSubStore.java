@@ -1,0 +1,48 @@
+package io.switchboard.store;
+
+import io.switchboard.jid.Jid;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Personal eventing (XEP-0163) nodes and their items, per account. Item order is publication
+ * order: publishing an existing id replaces that item and makes it the newest.
+ */
+public interface PubSubStore {
+
+    Optional<PubSubNode> node(Jid owner, String node);
+
+    /** Every node of the account, by name. */
+    List<PubSubNode> nodes(Jid owner);
+
+    /** Creates a node, or replaces the configuration of an existing one (its items stay). */
+    void putNode(PubSubNode node);
+
+    /** Deletes a node with its items. @return false when there was no such node */
+    boolean deleteNode(Jid owner, String node);
+
+    /**
+     * Stores an item (replacing the one with the same id) as the newest of its node, then removes
+     * the oldest items beyond {@code maxItems}. The node must exist.
+     *
+     * @return the ids of the items removed to respect {@code maxItems}
+     */
+    List<String> publish(Jid owner, String node, PubSubItem item, int maxItems);
+
+    /** Newest first, at most {@code max} items. */
+    List<PubSubItem> items(Jid owner, String node, int max);
+
+    Optional<PubSubItem> item(Jid owner, String node, String id);
+
+    /** @return false when there was no such item */
+    boolean retract(Jid owner, String node, String id);
+
+    /** Removes every item of a node. @return how many */
+    int purge(Jid owner, String node);
+
+    /** Removes the oldest items of a node beyond {@code maxItems} (after a configuration change). */
+    List<String> trim(Jid owner, String node, int maxItems);
+
+    /** Removes every node of an account (account deletion). */
+    void deleteAll(Jid owner);
+}
