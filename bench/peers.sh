@@ -5,7 +5,8 @@
 #
 #   bench/peers.sh install                   apt-get install prosody ejabberd (their system services are not started)
 #   bench/peers.sh setup [N]                 certificate, configurations, accounts user1..userN on Prosody and ejabberd
-#                                            (in-band registration, loopback only; default N=20000)
+#                                            (Prosody: one in-band registration, its account file copied;
+#                                            ejabberd: XEP-0227 import; default N=20000)
 #   bench/peers.sh start NAME [N]            NAME: prosody | ejabberd | switchboard (Switchboard creates N accounts)
 #   bench/peers.sh stop NAME|all             stops by the PID recorded at start
 #   bench/peers.sh pid NAME                  the server's process id (for --server-pid)
@@ -121,7 +122,7 @@ s2s_ports = { }
 component_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "register"; "posix"; "private"; "time"; "version" }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "register"; "posix"; "private"; "time"; "version"; "offline" }
 modules_disabled = { "s2s" }
 allow_registration = true
 c2s_require_encryption = true
@@ -278,6 +279,48 @@ count_accounts() {
   fi
 }
 
+# Prosody: user1 registered in-band (Prosody derives its SCRAM keys), then its account file is
+# copied for every missing account (same password, so the same salt and keys are valid; in-band
+# registration of 20,000 accounts takes half an hour on a small machine).
+accounts_prosody() {
+  local n=$1 acc="$PEERS_DIR/prosody/data/${DOMAIN//./%2e}/accounts"
+  if [ ! -s "$acc/${USER_PREFIX}1.dat" ]; then
+    BENCH_CPUS=0 "$HERE/run" register --host 127.0.0.1 --port 15222 --domain "$DOMAIN" --users 1 \
+      --user-prefix "$USER_PREFIX" --password "$PASSWORD" --label prosody --samples false --deadline 2m
+  fi
+  local template; template="$(cat "$acc/${USER_PREFIX}1.dat")"
+  for i in $(seq 2 "$n"); do
+    [ -f "$acc/$USER_PREFIX$i.dat" ] || printf '%s\n' "$template" > "$acc/$USER_PREFIX$i.dat"
+  done
+  chown -R prosody:prosody "$PEERS_DIR/prosody/data"
+}
+
+# ejabberd: the missing accounts imported as XEP-0227 files (ejabberdctl import_piefxis; ejabberd
+# stores them as SCRAM), in chunks so that each command ends within ejabberdctl's RPC timeout.
+accounts_ejabberd() {
+  local n=$1 d="$PEERS_DIR/ejabberd" chunk=1000
+  local have="$d/registered.txt"
+  ejabberdctl_bench registered_users "$DOMAIN" > "$have" 2>/dev/null || true
+  local from=1
+  while [ "$from" -le "$n" ]; do
+    local to=$((from + chunk - 1)); [ "$to" -gt "$n" ] && to=$n
+    awk -v q="'" -v p="$USER_PREFIX" -v a="$from" -v b="$to" -v pw="$PASSWORD" -v dom="$DOMAIN" '
+      NR == FNR { have[$1] = 1; next }
+      END {
+        print "<?xml version=" q "1.0" q "?><server-data xmlns=" q "urn:xmpp:pie:0" q "><host jid=" q dom q ">"
+        for (i = a; i <= b; i++) if (!((p i) in have)) printf "<user name=%s%s%d%s password=%s%s%s/>\n", q, p, i, q, q, pw, q
+        print "</host></server-data>"
+      }' "$have" /dev/null > "$d/import.xml"
+    chown ejabberd:ejabberd "$d/import.xml"
+    if grep -q '<user ' "$d/import.xml"; then
+      ejabberdctl_bench import_piefxis "$d/import.xml" > /dev/null || { echo "peers: ejabberd import of $from..$to failed; see $d/logs" >&2; return 1; }
+      echo "ejabberd: accounts $from..$to"
+    fi
+    from=$((to + 1))
+  done
+  rm -f "$d/import.xml" "$have"
+}
+
 cmd_setup() {
   local n=${1:-20000}
   command -v prosody >/dev/null && command -v ejabberdctl >/dev/null || { echo "peers: run 'bench/peers.sh install' first" >&2; exit 1; }
@@ -289,13 +332,10 @@ cmd_setup() {
     "start_$s"
     if [ "$(count_accounts "$s")" -ge "$n" ]; then
       echo "$s already has $n accounts or more"
-      cmd_stop "$s"
-      continue
+    else
+      "accounts_$s" "$n"
+      echo "$s accounts: $(count_accounts "$s")"
     fi
-    BENCH_CPUS=0 "$HERE/run" register --host 127.0.0.1 --port "$(port_of "$s")" --domain "$DOMAIN" --users "$n" \
-      --user-prefix "$USER_PREFIX" --password "$PASSWORD" --label "$s" --max-pending 32 --samples false \
-      --deadline 30m || echo "peers: some registrations failed; run setup again to retry them" >&2
-    echo "$s accounts: $(count_accounts "$s")"
     cmd_stop "$s"
   done
 }

@@ -11,6 +11,7 @@ import io.switchboard.bench.scenario.Context;
 import io.switchboard.bench.scenario.LatencyScenario;
 import io.switchboard.bench.scenario.Logins;
 import io.switchboard.bench.scenario.Meter;
+import io.switchboard.bench.scenario.OfflineScenario;
 import io.switchboard.bench.scenario.Scenario;
 import io.switchboard.bench.scenario.ThroughputScenario;
 import io.switchboard.bench.server.BenchServer;
@@ -42,6 +43,7 @@ public final class Main {
               connections   scenario 1: ramp to N authenticated TLS sessions at a fixed login rate, hold, log out
               throughput    scenario 2: 1:1 messages, P pairs, window of W unacknowledged messages per sender
               latency       scenario 3: 1:1 messages at a fixed rate; delivery latency percentiles
+              offline       scenario 5 (offline part): store and drain rate of offline messages
               register      create accounts prefix1..prefixN on the target by in-band registration (XEP-0077)
               server        run Switchboard in this JVM (in-memory storage) with accounts, for benchmarks
               report        side-by-side Markdown tables and the PNG plot from result files
@@ -53,7 +55,7 @@ public final class Main {
               --out FILE             also append the JSON lines to FILE
               --samples true|false   per-second sample lines on standard output too (default true)
             """ + Target.USAGE + "\n\n" + ConnectionsScenario.USAGE + "\n\n" + ThroughputScenario.USAGE + "\n\n"
-            + LatencyScenario.USAGE + """
+            + LatencyScenario.USAGE + "\n\n" + OfflineScenario.USAGE + """
 
 
             register: --users N (default 1000) --max-pending N (default 32)
@@ -96,6 +98,7 @@ public final class Main {
                 case "connections" -> scenario(new ConnectionsScenario(a), a, out, err);
                 case "throughput" -> scenario(new ThroughputScenario(a), a, out, err);
                 case "latency" -> scenario(new LatencyScenario(a), a, out, err);
+                case "offline" -> scenario(new OfflineScenario(a), a, out, err);
                 case "register" -> register(a, out, err);
                 case "server" -> BenchServer.main(a, out);
                 case "report" -> report(a, out);
@@ -216,7 +219,7 @@ public final class Main {
             latest.put(key(r), r);
         }
         StringBuilder b = new StringBuilder();
-        for (String scenario : List.of("connections", "throughput", "latency")) {
+        for (String scenario : List.of("connections", "throughput", "latency", "offline")) {
             List<Map<String, Object>> rs = new ArrayList<>();
             for (Map<String, Object> r : latest.values()) {
                 if (scenario.equals(r.get("scenario"))) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.bench.report.Output;
 import io.switchboard.bench.scenario.ConnectionsScenario;
 import io.switchboard.bench.scenario.LatencyScenario;
+import io.switchboard.bench.scenario.OfflineScenario;
 import io.switchboard.bench.scenario.Scenario;
 import io.switchboard.bench.scenario.ThroughputScenario;
 import io.switchboard.bench.server.BenchServer;
@@ -100,6 +101,18 @@ class BenchSmokeIT {
         assertThat(r.get("delivered")).isEqualTo(r.get("sent"));
         assertThat(((Number) r.get("latency_samples")).longValue()).isPositive();
         assertThat(r).containsEntry("lost", 0L).containsEntry("duplicates", 0L).containsEntry("ok", true);
+    }
+
+    @Test
+    void offlineMessagesAreStoredAndDrainedExactlyOnce() throws Exception {
+        // Accounts 201..300: no other test of this class logs them in, so they are offline here.
+        Target t = Target.from(new Args(List.of("--port", Integer.toString(server.c2sPort()), "--domain", "bench.test",
+                "--label", "switchboard", "--login-timeout", "20s", "--first-user", "201")));
+        Map<String, Object> r = run(new OfflineScenario(Args.of("--pairs", "50", "--messages", "40")), t, 2);
+        assertThat(r.get("errors")).isNull();
+        assertThat(r).containsEntry("sent", 2000L).containsEntry("delivered", 2000L).containsEntry("bounced", 0L)
+                .containsEntry("lost", 0L).containsEntry("duplicates", 0L).containsEntry("unexpected", 0L)
+                .containsEntry("ok", true);
     }
 
     @Test

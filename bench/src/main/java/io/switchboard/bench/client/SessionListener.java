@@ -10,7 +10,8 @@ public interface SessionListener {
     }
 
     /**
-     * A message or presence stanza (iq requests from the server are answered by the session).
+     * A message or presence stanza, or the answer to an iq the scenario sent (iq requests from the
+     * server are answered by the session).
      *
      * @param receivedNanos {@code System.nanoTime()} right after the bytes were read from the socket
      */

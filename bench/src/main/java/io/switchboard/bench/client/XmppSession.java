@@ -605,8 +605,8 @@ public final class XmppSession implements XmlStreamParser.Listener {
             String type = e.attr("type");
             if ("get".equals(type) || "set".equals(type)) {
                 answerIq(e);
+                return;
             }
-            return;
         }
         listener.stanza(this, e, receiveNanos);
     }

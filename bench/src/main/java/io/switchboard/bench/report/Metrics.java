@@ -68,6 +68,21 @@ public final class Metrics {
             new Metric("client_loop_util_max", "busiest client loop thread (share of a core)", 2),
             new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
 
+    static final List<Metric> OFFLINE = List.of(
+            new Metric("pairs", "senders (and offline recipients)", 0),
+            new Metric("messages_per_pair", "messages per sender", 0),
+            new Metric("store_per_s", "offline messages stored per second", 0),
+            new Metric("store_server_cpu_us_per_msg", "server CPU per stored message (us)", 1),
+            new Metric("drain_per_s", "offline messages delivered per second at login", 0),
+            new Metric("drain_server_cpu_us_per_msg", "server CPU per drained message (us)", 1),
+            new Metric("sent", "messages sent", 0),
+            new Metric("bounced", "bounced", 0),
+            new Metric("delivered", "messages delivered", 0),
+            new Metric("lost", "lost", 0),
+            new Metric("duplicates", "duplicates", 0),
+            new Metric("client_cpu_util", "client CPU (cores)", 2),
+            new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
+
     private Metrics() {
     }
 
@@ -76,6 +91,7 @@ public final class Metrics {
             case "connections" -> CONNECTIONS;
             case "throughput" -> THROUGHPUT;
             case "latency" -> LATENCY;
+            case "offline" -> OFFLINE;
             default -> List.of();
         };
     }
