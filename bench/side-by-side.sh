@@ -8,7 +8,7 @@
 # Results: bench/target/results/<time>/<server>.jsonl (JSON lines), tables.md, and the plot
 # (PLOT, default docs/benchmarks.png). Every run is bounded: each command has its own --deadline.
 #
-# Environment (defaults in brackets): CONN_SIZES ["5000 19000"] CONN_RATE [200] HOLD [15s]
+# Environment (defaults in brackets): CONN_SIZES ["5000 19000"] CONN_RATE [200] PRIME [true] HOLD [15s]
 # PAIRS [100] WINDOW [10] WARMUP [5s] DURATION [20s] LAT_FRACTION [0.5] SASL [SCRAM-SHA-1]
 # SERVER_CPUS [1] CLIENT_CPUS [0] SOURCES [4] OUT_DIR PLOT
 set -euo pipefail
@@ -17,6 +17,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 CONN_SIZES="${CONN_SIZES:-5000 19000}"
 CONN_RATE="${CONN_RATE:-200}"
+PRIME="${PRIME:-true}"
 HOLD="${HOLD:-15s}"
 PAIRS="${PAIRS:-100}"
 WINDOW="${WINDOW:-10}"
@@ -45,7 +46,7 @@ need=$((max_sessions > 2 * PAIRS ? max_sessions : 2 * PAIRS))
   echo "prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null); ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null); erlang $(dpkg-query -W -f='${Version}' erlang-base 2>/dev/null)"
   echo "switchboard: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) (+ working tree), in-memory storage"
   echo "pinning: servers on CPU(s) ${SERVER_CPUS:-none}, harness on CPU(s) ${BENCH_CPUS:-none}; open files limit $(ulimit -n)"
-  echo "sizes: connections $CONN_SIZES at $CONN_RATE/s, hold $HOLD; $PAIRS pairs, window $WINDOW, warm-up $WARMUP, measured $DURATION; latency at $LAT_FRACTION x peak; $SASL"
+  echo "sizes: connections $CONN_SIZES at $CONN_RATE/s (priming pass: $PRIME), hold $HOLD; $PAIRS pairs, window $WINDOW, warm-up $WARMUP, measured $DURATION; latency at $LAT_FRACTION x peak; $SASL"
 } | tee "$OUT_DIR/machine.txt"
 
 run() { echo "+ bench/run $*" | tee -a "$OUT_DIR/commands.txt"; "$HERE/run" "$@"; }
@@ -61,7 +62,7 @@ for s in "${SERVERS[@]}"; do
           "${jvm[@]}" --out "$OUT_DIR/$s.jsonl" --samples false --scram-cache "$HERE/target/peers/$s/scram-cache.txt")
   sleep 5
   for n in $CONN_SIZES; do
-    run connections "${common[@]}" --sessions "$n" --rate "$CONN_RATE" --hold "$HOLD" --source-addresses "$SOURCES" \
+    run connections "${common[@]}" --sessions "$n" --rate "$CONN_RATE" --hold "$HOLD" --prime "$PRIME" --source-addresses "$SOURCES" \
       --deadline 20m || echo "connections $n on $s: not all correct (see $OUT_DIR/$s.jsonl)"
     sleep 5
   done

@@ -25,18 +25,34 @@ public final class ScramCache {
     }
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /**
+     * Salted passwords by mechanism, salt and iterations: PBKDF2 of the same password with the same
+     * salt and count gives the same bytes, so accounts whose server stored them with one salt (the
+     * harness's in-JVM Switchboard, Prosody's copied account files) cost the client one derivation.
+     * A cache serves one target, whose accounts share one password.
+     */
+    private final Map<String, byte[]> bySalt = new ConcurrentHashMap<>();
     private volatile boolean dirty;
+
+    private static String saltKey(Scram.Hash hash, String salt, int iterations) {
+        return hash.mechanism + " " + iterations + " " + salt;
+    }
 
     public byte[] get(String key, Scram.Hash hash, String salt, int iterations) {
         Entry e = entries.get(key + "/" + hash.mechanism);
         if (e != null && e.iterations == iterations && e.salt.equals(salt)) {
             return e.salted;
         }
-        return null;
+        byte[] same = bySalt.get(saltKey(hash, salt, iterations));
+        if (same != null) {
+            put(key, hash, salt, iterations, same);
+        }
+        return same;
     }
 
     public void put(String key, Scram.Hash hash, String salt, int iterations, byte[] salted) {
         entries.put(key + "/" + hash.mechanism, new Entry(hash, salt, iterations, salted));
+        bySalt.put(saltKey(hash, salt, iterations), salted);
         dirty = true;
     }
 
@@ -53,6 +69,7 @@ public final class ScramCache {
     /** Forgets every entry (a server started afresh has new salts). */
     public void clear() {
         entries.clear();
+        bySalt.clear();
     }
 
     public static ScramCache load(Path file) throws IOException {
@@ -72,11 +89,12 @@ public final class ScramCache {
                 continue;
             }
             try {
-                c.entries.put(f[0] + "/" + h.mechanism, new Entry(h, f[3], Integer.parseInt(f[2]), d.decode(f[4])));
+                c.put(f[0], h, f[3], Integer.parseInt(f[2]), d.decode(f[4]));
             } catch (IllegalArgumentException e) {
                 // A damaged line: that account's key is derived again.
             }
         }
+        c.dirty = false;
         return c;
     }
 

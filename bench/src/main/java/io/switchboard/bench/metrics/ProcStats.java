@@ -21,7 +21,8 @@ public final class ProcStats {
     }
 
     private static final long TICKS_PER_SECOND = clockTicks();
-    private static final Pattern HEAP = Pattern.compile("heap\\s+total\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
+    /** "total NK, used NK" per generation (Serial, Parallel) or for the whole heap (G1): summed. */
+    private static final Pattern HEAP = Pattern.compile("\\btotal\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
 
     private ProcStats() {
     }

@@ -166,7 +166,8 @@ public final class Plot {
             }
             String group = scenario.equals("connections")
                     ? String.format(Locale.ROOT, "%,d sessions", ((Number) r.get("sessions")).longValue())
-                    : scenario.equals("throughput") ? r.get("pairs") + " pairs, window " + r.get("window") : "";
+                    : scenario.equals("throughput") ? String.format(Locale.ROOT, "%d pairs, window %d",
+                            ((Number) r.get("pairs")).longValue(), ((Number) r.get("window")).longValue()) : "";
             String server = String.valueOf(r.get("server"));
             servers.add(server);
             groups.computeIfAbsent(group, k -> new LinkedHashMap<>()).put(server, n.doubleValue());
