@@ -208,7 +208,7 @@ EOF
 ejabberdctl_bench() {
   local d="$PEERS_DIR/ejabberd"
   HOME="$d" setpriv --reuid=ejabberd --regid=ejabberd --init-groups \
-    env HOME="$d" EJABBERD_PID_PATH="$d/ejabberd.pid" \
+    env HOME="$d" EJABBERD_PID_PATH="$d/ejabberd.pid" ERL_EPMD_ADDRESS=127.0.0.1 \
     ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg" \
       --logs "$d/logs" --spool "$d/spool" "$@"
 }
@@ -233,12 +233,20 @@ start_ejabberd() {
   [ -f "$d/ejabberd.yml" ] || { echo "peers: run 'bench/peers.sh setup' first" >&2; exit 1; }
   ulimit -n "$(ulimit -Hn)"
   rm -f "$d/ejabberd.pid"
-  HOME="$d" pin setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME="$d" \
+  # Erlang starts an epmd daemon if none runs; ERL_EPMD_ADDRESS keeps it on loopback, and the one
+  # started here is stopped with ejabberd (its PID kept beside ejabberd's).
+  local had_epmd=""
+  pgrep -x epmd > /dev/null && had_epmd=1
+  HOME="$d" pin setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME="$d" ERL_EPMD_ADDRESS=127.0.0.1 \
     ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg" \
       --logs "$d/logs" --spool "$d/spool" foreground > "$d/stdout.log" 2>&1 &
   wait_port 25222 120
   for _ in $(seq 1 100); do [ -s "$d/ejabberd.pid" ] && break; sleep 0.1; done
   check_loopback "$(cat "$d/ejabberd.pid")"
+  if [ -z "$had_epmd" ]; then
+    pgrep -x -u ejabberd epmd > "$d/epmd.pid" || rm -f "$d/epmd.pid"
+    [ -s "$d/epmd.pid" ] && check_loopback "$(cat "$d/epmd.pid")"
+  fi
   echo "ejabberd started: pid $(cat "$d/ejabberd.pid"), c2s 127.0.0.1:25222, direct TLS 25223"
 }
 
@@ -360,6 +368,12 @@ cmd_stop() {
     echo "$name stopped (pid $pid)"
   fi
   rm -f "$f"
+  local e="$PEERS_DIR/$name/epmd.pid"
+  if [ -s "$e" ] && kill -0 "$(cat "$e")" 2>/dev/null; then
+    kill -KILL "$(cat "$e")"   # epmd ignores SIGTERM
+    echo "epmd stopped (pid $(cat "$e"))"
+  fi
+  rm -f "$e"
 }
 
 cmd_status() {
