@@ -28,10 +28,12 @@ final class XmppSslFilter extends SslFilter {
         this.tls = tls;
         this.serverName = serverName;
         // MINA's non-blocking handler (G1) can leave application data that arrives while a delegated
-        // task (verifying a client certificate) runs unprocessed until the next read, which on a
-        // server-to-server stream never comes. Where peers present certificates, the classic handler
-        // (tasks run inline) is used.
-        setUseNonBlockingPipeline(!tls.wantClientAuth());
+        // task of the handshake runs unprocessed until the next read. The peer that sent it is waiting
+        // for our answer (a client's stream header right after its TLS 1.3 Finished, a server's after
+        // a client certificate was checked), so that read never comes and the stream stalls (seen in
+        // the interop suite: "no stream features after TLS established"). The classic handler runs the
+        // tasks inline on the I/O thread and processes everything it has read.
+        setUseNonBlockingPipeline(false);
     }
 
     @Override
