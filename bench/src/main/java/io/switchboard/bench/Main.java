@@ -8,6 +8,7 @@ import io.switchboard.bench.report.Output;
 import io.switchboard.bench.report.Plot;
 import io.switchboard.bench.scenario.ConnectionsScenario;
 import io.switchboard.bench.scenario.Context;
+import io.switchboard.bench.scenario.FanoutScenario;
 import io.switchboard.bench.scenario.LatencyScenario;
 import io.switchboard.bench.scenario.Logins;
 import io.switchboard.bench.scenario.Meter;
@@ -43,19 +44,20 @@ public final class Main {
               connections   scenario 1: ramp to N authenticated TLS sessions at a fixed login rate, hold, log out
               throughput    scenario 2: 1:1 messages, P pairs, window of W unacknowledged messages per sender
               latency       scenario 3: 1:1 messages at a fixed rate; delivery latency percentiles
+              fanout        scenario 4: N occupants in one room, groupchat messages; time until the last occupant has each
               offline       scenario 5 (offline part): store and drain rate of offline messages
               register      create accounts prefix1..prefixN on the target by in-band registration (XEP-0077)
               server        run Switchboard in this JVM (in-memory storage) with accounts, for benchmarks
               report        side-by-side Markdown tables and the PNG plot from result files
               help          this text
 
-            common options (connections, throughput, latency, register):
+            common options (connections, throughput, latency, fanout, offline, register):
               --threads N            client event-loop threads (default 1)
               --deadline D           hard limit for the whole run; the harness stops itself (default 15m, at most 2h)
               --out FILE             also append the JSON lines to FILE
               --samples true|false   per-second sample lines on standard output too (default true)
             """ + Target.USAGE + "\n\n" + ConnectionsScenario.USAGE + "\n\n" + ThroughputScenario.USAGE + "\n\n"
-            + LatencyScenario.USAGE + "\n\n" + OfflineScenario.USAGE + """
+            + LatencyScenario.USAGE + "\n\n" + FanoutScenario.USAGE + "\n\n" + OfflineScenario.USAGE + """
 
 
             register: --users N (default 1000) --max-pending N (default 32)
@@ -99,6 +101,7 @@ public final class Main {
                 case "throughput" -> scenario(new ThroughputScenario(a), a, out, err);
                 case "latency" -> scenario(new LatencyScenario(a), a, out, err);
                 case "offline" -> scenario(new OfflineScenario(a), a, out, err);
+                case "fanout" -> scenario(new FanoutScenario(a), a, out, err);
                 case "register" -> register(a, out, err);
                 case "server" -> BenchServer.main(a, out);
                 case "report" -> report(a, out);
@@ -219,13 +222,15 @@ public final class Main {
             latest.put(key(r), r);
         }
         StringBuilder b = new StringBuilder();
-        for (String scenario : List.of("connections", "throughput", "latency", "offline")) {
+        for (String scenario : List.of("connections", "throughput", "latency", "fanout", "offline")) {
             List<Map<String, Object>> rs = new ArrayList<>();
             for (Map<String, Object> r : latest.values()) {
                 if (scenario.equals(r.get("scenario"))) {
                     Map<String, Object> copy = new LinkedHashMap<>(r);
                     if (scenario.equals("connections")) {
                         copy.put("server", r.get("server") + " @ " + Metrics.format(r.get("sessions"), 0));
+                    } else if (scenario.equals("fanout")) {
+                        copy.put("server", r.get("server") + " @ " + Metrics.format(r.get("occupants"), 0));
                     }
                     rs.add(copy);
                 }
@@ -249,7 +254,7 @@ public final class Main {
     }
 
     private static String key(Map<String, Object> r) {
-        return r.get("scenario") + "|" + r.get("server") + "|" + r.get("sessions") + "|" + r.get("pairs");
+        return r.get("scenario") + "|" + r.get("server") + "|" + r.get("sessions") + "|" + r.get("pairs") + "|" + r.get("occupants");
     }
 
     /** The hard deadline: past it (plus a minute's grace to report), the process ends itself. */

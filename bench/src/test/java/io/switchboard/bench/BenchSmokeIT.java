@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.bench.report.Output;
 import io.switchboard.bench.scenario.ConnectionsScenario;
+import io.switchboard.bench.scenario.FanoutScenario;
 import io.switchboard.bench.scenario.LatencyScenario;
 import io.switchboard.bench.scenario.OfflineScenario;
 import io.switchboard.bench.scenario.Scenario;
@@ -112,6 +113,20 @@ class BenchSmokeIT {
         assertThat(r.get("errors")).isNull();
         assertThat(r).containsEntry("sent", 2000L).containsEntry("delivered", 2000L).containsEntry("bounced", 0L)
                 .containsEntry("lost", 0L).containsEntry("duplicates", 0L).containsEntry("unexpected", 0L)
+                .containsEntry("ok", true);
+    }
+
+    @Test
+    void fanoutDeliversEveryGroupchatMessageToEveryOccupantExactlyOnce() throws Exception {
+        // Accounts 101..150: a room of its own (a new name per run), two senders taking turns.
+        Target t = Target.from(new Args(List.of("--port", Integer.toString(server.c2sPort()), "--domain", "bench.test",
+                "--label", "switchboard", "--login-timeout", "20s", "--first-user", "101")));
+        Map<String, Object> r = run(new FanoutScenario(Args.of("--occupants", "50", "--messages", "20", "--senders", "2",
+                "--rate", "100")), t, 2);
+        assertThat(r.get("errors")).isNull();
+        assertThat(r).containsEntry("joined", 50).containsEntry("sent", 20L).containsEntry("expected_deliveries", 1000L)
+                .containsEntry("delivered", 1000L).containsEntry("complete_messages", 20).containsEntry("lost", 0L)
+                .containsEntry("duplicates", 0L).containsEntry("unexpected", 0L).containsEntry("bounced", 0L)
                 .containsEntry("ok", true);
     }
 

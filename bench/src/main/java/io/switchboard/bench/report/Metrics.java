@@ -83,6 +83,26 @@ public final class Metrics {
             new Metric("client_cpu_util", "client CPU (cores)", 2),
             new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
 
+    static final List<Metric> FANOUT = List.of(
+            new Metric("occupants", "occupants", 0),
+            new Metric("senders", "senders", 0),
+            new Metric("messages", "messages sent to the room", 0),
+            new Metric("rate_target", "message rate asked (msg/s)", 1),
+            new Metric("join_s", "time for all to join (s)", 2),
+            new Metric("deliveries_per_s", "deliveries per second", 0),
+            new Metric("last_occupant_ms_p50", "time until the last occupant has it p50 (ms)", 2),
+            new Metric("last_occupant_ms_p99", "time until the last occupant has it p99 (ms)", 2),
+            new Metric("last_occupant_ms_max", "time until the last occupant has it max (ms)", 2),
+            new Metric("server_cpu_util", "server CPU (cores)", 2),
+            new Metric("server_cpu_us_per_delivery", "server CPU per delivery (us)", 2),
+            new Metric("expected_deliveries", "deliveries expected", 0),
+            new Metric("delivered", "deliveries", 0),
+            new Metric("lost", "lost", 0),
+            new Metric("duplicates", "duplicates", 0),
+            new Metric("client_cpu_util", "client CPU (cores)", 2),
+            new Metric("client_loop_util_max", "busiest client loop thread (share of a core)", 2),
+            new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
+
     private Metrics() {
     }
 
@@ -92,6 +112,7 @@ public final class Metrics {
             case "throughput" -> THROUGHPUT;
             case "latency" -> LATENCY;
             case "offline" -> OFFLINE;
+            case "fanout" -> FANOUT;
             default -> List.of();
         };
     }

@@ -10,6 +10,7 @@ import io.switchboard.server.XmppServer;
 import io.switchboard.store.memory.InMemoryStorage;
 import io.switchboard.auth.Passwords;
 import io.switchboard.jid.Jid;
+import io.switchboard.muc.MucModule;
 import io.switchboard.store.Account;
 import java.time.Instant;
 import java.io.IOException;
@@ -17,20 +18,24 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Switchboard for a benchmark run: the server in this JVM with in-memory storage, listening on
- * loopback only, with the accounts {@code prefix1..prefixN} created before it reports ready.
+ * loopback only, with the accounts {@code prefix1..prefixN} created before it reports ready, and
+ * the group chat service (rooms in memory) at {@code conference.<domain>}.
  * Every configuration key can still be overridden with {@code SWITCHBOARD_*} variables, as with
  * the launcher.
  */
 public final class BenchServer implements AutoCloseable {
 
     public static final String USAGE = """
-            server: run Switchboard in this JVM (in-memory storage, loopback only) with accounts created.
+            server: run Switchboard in this JVM (in-memory storage, loopback only) with accounts created and group chat
+            at conference.<domain> (muc.max-occupants 100000).
               --domain D             (default bench.test)
               --port P               STARTTLS c2s port (default 35222; 0 = any free port)
               --tls-port P           direct TLS c2s port (default 35223; 0 = any free port)
@@ -72,10 +77,15 @@ public final class BenchServer implements AutoCloseable {
      *                 under the environment's {@code SWITCHBOARD_*} overrides
      */
     public static BenchServer start(Map<String, String> settings, Map<String, String> env) throws IOException {
-        ConfigLoader loader = new ConfigLoader(CoreSettings.all());
+        MucModule muc = new MucModule();
+        List<Setting<?>> known = new ArrayList<>(CoreSettings.all());
+        known.addAll(muc.settings());
+        ConfigLoader loader = new ConfigLoader(known);
         Map<String, String> values = new HashMap<>();
         values.put("bind-address", "127.0.0.1");
         values.put("storage.mode", "memory");
+        // Group fan-out (scenario 4) measures rooms of more than the default 1,000 occupants too.
+        values.put(MucModule.MAX_OCCUPANTS.key(), "100000");
         values.putAll(settings);
         for (Setting<?> s : loader.settings()) {
             String v = env.get(s.envName());
@@ -90,7 +100,7 @@ public final class BenchServer implements AutoCloseable {
         Target.loopback(bind, "bind-address");
         Config config = loader.load(values);
         InMemoryStorage storage = new InMemoryStorage();
-        return new BenchServer(XmppServer.start(config, c -> storage), storage, config.get(CoreSettings.AUTH_SCRAM_ITERATIONS));
+        return new BenchServer(XmppServer.start(config, c -> storage, List.of(muc)), storage, config.get(CoreSettings.AUTH_SCRAM_ITERATIONS));
     }
 
     /**
