@@ -132,6 +132,8 @@ ssl = { certificate = "$PEERS_DIR/tls/$DOMAIN.crt"; key = "$PEERS_DIR/tls/$DOMAI
 c2s_direct_tls_ssl = { certificate = "$PEERS_DIR/tls/$DOMAIN.crt"; key = "$PEERS_DIR/tls/$DOMAIN.key"; }
 VirtualHost "$DOMAIN"
   ssl = { certificate = "$PEERS_DIR/tls/$DOMAIN.crt"; key = "$PEERS_DIR/tls/$DOMAIN.key"; }
+-- Group chat for scenario 4 (bench/run fanout).
+Component "conference.$DOMAIN" "muc"
 EOF
   chown -R prosody:prosody "$d"
 }
@@ -189,6 +191,14 @@ modules:
   mod_roster: {}
   mod_offline: {}
   mod_private: {}
+  # Group chat for scenario 4 (bench/run fanout): rooms of up to 100,000 occupants, presence
+  # broadcast kept on at any size (ejabberd's defaults are 200 occupants and 1,000 for presence).
+  mod_muc:
+    host: "conference.@HOST@"
+    max_users: 100000
+    max_users_presence: 100000
+    default_room_options:
+      max_users: 100000
   mod_register:
     ip_access: trusted_network
     access: register
