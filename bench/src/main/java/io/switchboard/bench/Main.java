@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,15 +231,19 @@ public final class Main {
                     if (scenario.equals("connections")) {
                         copy.put("server", r.get("server") + " @ " + Metrics.format(r.get("sessions"), 0));
                     } else if (scenario.equals("fanout")) {
-                        copy.put("server", r.get("server") + " @ " + Metrics.format(r.get("occupants"), 0));
+                        copy.put("server", r.get("server") + " @ " + Metrics.format(r.get("occupants"), 0) + ", "
+                                + Metrics.format(r.get("rate_target"), 0) + " msg/s");
                     }
                     rs.add(copy);
                 }
             }
             if (!rs.isEmpty()) {
-                rs.sort((x, y) -> scenario.equals("connections")
-                        ? Double.compare(((Number) x.get("sessions")).doubleValue(), ((Number) y.get("sessions")).doubleValue())
-                        : 0);
+                if (scenario.equals("connections")) {
+                    rs.sort(Comparator.comparingDouble(x -> number(x.get("sessions"))));
+                } else if (scenario.equals("fanout")) {
+                    rs.sort(Comparator.<Map<String, Object>>comparingDouble(x -> number(x.get("occupants")))
+                            .thenComparingDouble(x -> number(x.get("rate_target"))));
+                }
                 b.append(Metrics.table(scenario, rs)).append('\n');
             }
         }
@@ -253,8 +258,16 @@ public final class Main {
         return 0;
     }
 
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : 0;
+    }
+
     private static String key(Map<String, Object> r) {
-        return r.get("scenario") + "|" + r.get("server") + "|" + r.get("sessions") + "|" + r.get("pairs") + "|" + r.get("occupants");
+        String k = r.get("scenario") + "|" + r.get("server") + "|" + r.get("sessions") + "|" + r.get("pairs");
+        if ("fanout".equals(r.get("scenario"))) {
+            k += "|" + r.get("occupants") + "|" + r.get("rate_target") + "|" + r.get("senders");
+        }
+        return k;
     }
 
     /** The hard deadline: past it (plus a minute's grace to report), the process ends itself. */
