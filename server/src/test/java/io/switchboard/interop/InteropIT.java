@@ -95,6 +95,12 @@ class InteropIT {
      * server, with the reason; they are run and reported, and do not fail the build.
      */
     static final Map<String, String> RACY = Map.of(
+            "RosterIntegrationTest.testPresenceDeliveredToRecipient",
+            "the test first removes each account from the other's roster, which makes the server send 'unsubscribe' and"
+                    + " 'unsubscribed' to the other account (RFC 6121 §2.5.2) before it answers the removal; the test then"
+                    + " registers a listener for any presence from account one, which sees that earlier 'unsubscribe' when"
+                    + " Smack's asynchronous dispatch on account two has not yet handled it (seen once in about ten runs);"
+                    + " delivery of a subscription request is asserted by xmpp-core's ImIT",
             "MultiUserChatOccupantIntegrationTest.mucMaxUsersLimitJoinRoomTest",
             "the test waits for the refused occupant's participant listener to see the error presence, but Smack's"
                     + " MultiUserChat.join removes that listener when the error arrives, racing the listener's asynchronous"
