@@ -108,6 +108,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     /** Session attribute keys. */
     private enum Attr { CAPS_VER, FEATURES }
 
+    /** PEP with nodes kept in memory (until the storage module provides {@code pubsub()}). */
     /** PEP with the server's storage ({@link io.switchboard.store.Storage#pubsub()}). */
     public PepModule() {
         this(io.switchboard.store.Storage::pubsub);
@@ -183,9 +184,6 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             if (change.kind() == io.switchboard.store.AccountChange.Kind.DELETED) {
                 try {
                     store.deleteAll(change.jid().bare());
-                    if (avatars != null) {
-                        avatars.forget(change.jid().bare());
-                    }
                     LOG.debug("PEP nodes of deleted account {} removed", change.jid());
                 } catch (RuntimeException e) {
                     LOG.warn("Cannot remove the PEP nodes of deleted account {}: {}", change.jid(), e.getMessage());
