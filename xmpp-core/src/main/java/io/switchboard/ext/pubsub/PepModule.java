@@ -108,7 +108,6 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     /** Session attribute keys. */
     private enum Attr { CAPS_VER, FEATURES }
 
-    /** PEP with nodes kept in memory (until the storage module provides {@code pubsub()}). */
     /** PEP with the server's storage ({@link io.switchboard.store.Storage#pubsub()}). */
     public PepModule() {
         this(io.switchboard.store.Storage::pubsub);
