@@ -177,6 +177,12 @@ public final class XmppServer implements AutoCloseable {
             router.addHook(carbons);
             router.addHook(archiveService.stripOwnIds());
             sessions.onUnbind(s -> blocking.evictIfOffline(s.jid().bare()));
+            // What a message to or from an online account consults is in memory from its bind on
+            // (C2sStream.handlesInline relies on it).
+            sessions.onBind(s -> {
+                blocking.load(s.jid().bare());
+                archiveService.preferences(s.jid().bare());
+            });
             java.time.Duration retention = config.get(CoreSettings.ARCHIVE_RETENTION);
             if (!retention.isZero()) {
                 scheduler.scheduleWithFixedDelay(() -> {
@@ -223,7 +229,7 @@ public final class XmppServer implements AutoCloseable {
                     tracker, scheduler, () -> infoRef[0], accounts, streams, streamManagement,
                     config.get(CoreSettings.C2S_RESUME_TIMEOUT), config.get(CoreSettings.C2S_MAX_UNACKED),
                     config.get(CoreSettings.FAST_TOKEN_LIFETIME).isZero() ? null : storage.fastTokens(),
-                    config.get(CoreSettings.FAST_TOKEN_LIFETIME), clock);
+                    config.get(CoreSettings.FAST_TOKEN_LIFETIME), clock, config.get(CoreSettings.INLINE_MESSAGES));
 
             int workers = config.get(CoreSettings.WORKER_THREADS);
             if (workers == 0) {

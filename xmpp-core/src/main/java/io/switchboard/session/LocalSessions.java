@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalSessions {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalSessions.class);
+
     private final SessionDirectory directory;
     private final NodeId self;
     private final ConcurrentHashMap<Jid, ClientSession> byFull = new ConcurrentHashMap<>();
@@ -25,6 +27,17 @@ public final class LocalSessions {
     /** Called after a session was removed (features drop their per-account caches when the last one goes). */
     public void onUnbind(java.util.function.Consumer<ClientSession> listener) {
         unbindListeners.add(listener);
+    }
+
+    private final List<java.util.function.Consumer<ClientSession>> bindListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Runs after a session is bound, on the binding thread (a worker): where per-account caches
+     * are loaded, so that handling the account's messages later needs no storage. A listener that
+     * fails is logged and does not stop the bind.
+     */
+    public void onBind(java.util.function.Consumer<ClientSession> listener) {
+        bindListeners.add(listener);
     }
 
     public LocalSessions(SessionDirectory directory, NodeId self) {
@@ -54,6 +67,13 @@ public final class LocalSessions {
             return List.copyOf(copy);
         });
         directory.put(new Route(s.jid(), self, 0, false));
+        for (var l : bindListeners) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                LOG.warn("Loading the cached state of {} at bind failed: {}", s.jid(), e.toString());
+            }
+        }
         return replaced[0];
     }
 

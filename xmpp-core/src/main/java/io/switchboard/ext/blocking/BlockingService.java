@@ -76,6 +76,11 @@ public final class BlockingService implements StanzaFilter {
         return loaded;
     }
 
+    /** Loads (and, the account being online, caches) the account's list. */
+    public void load(Jid owner) {
+        list(owner);
+    }
+
     /** Forgets the cached list of an account that has no session left here. */
     public void evictIfOffline(Jid owner) {
         if (!sessions.isOnline(owner)) {

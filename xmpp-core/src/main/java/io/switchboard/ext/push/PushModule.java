@@ -62,6 +62,13 @@ public final class PushModule implements ServerModule, MessageHook {
     private PushStore store;
     private final Map<String, Deque<LogEntry>> logs = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    /**
+     * Registrations of accounts with a session here: every message delivered to an online account
+     * asks for them (a device may be offline while another is online), and that must not be a
+     * storage read per message. Loaded on first use, dropped when the account's last session ends
+     * and whenever its registrations change.
+     */
+    private final Map<Jid, List<PushRegistration>> online = new ConcurrentHashMap<>();
     private ModuleContext ctx;
     private boolean includeBody;
     private boolean includeSender;
@@ -94,6 +101,46 @@ public final class PushModule implements ServerModule, MessageHook {
         this.includeBody = c.config().get(INCLUDE_BODY);
         this.includeSender = c.config().get(INCLUDE_SENDER);
         c.router().addHook(this);
+        c.sessions().onBind(s -> registrationsOf(s.jid().bare()));
+        c.sessions().onUnbind(s -> {
+            Jid owner = s.jid().bare();
+            if (!c.sessions().isOnline(owner)) {
+                online.remove(owner);
+            }
+        });
+    }
+
+    /**
+     * After a change: the cached registrations are read again here (a worker), not by the next
+     * message, which may be handled on a network thread.
+     */
+    private void refresh(Jid owner) {
+        if (ctx != null && ctx.sessions().isOnline(owner)) {
+            online.compute(owner, (o, old) -> List.copyOf(store.list(o)));
+            if (!ctx.sessions().isOnline(owner)) {
+                online.remove(owner);
+            }
+        } else {
+            online.remove(owner);
+        }
+    }
+
+    /** The account's registrations, from the cache when it has a session here. */
+    private List<PushRegistration> registrationsOf(Jid owner) {
+        List<PushRegistration> cached = online.get(owner);
+        if (cached != null) {
+            return cached;
+        }
+        if (ctx == null || !ctx.sessions().isOnline(owner)) {
+            return store.list(owner);
+        }
+        // Loaded under the map's lock for this key, so that a change (which removes the entry)
+        // never races with a load that read the store before it.
+        List<PushRegistration> loaded = online.computeIfAbsent(owner, o -> List.copyOf(store.list(o)));
+        if (!ctx.sessions().isOnline(owner)) {
+            online.remove(owner);
+        }
+        return loaded;
     }
 
     private static String key(Jid owner, Jid service, String node) {
@@ -113,6 +160,7 @@ public final class PushModule implements ServerModule, MessageHook {
         XmlElement options = e.child(Ns.DATA_FORMS, "x");
         store.put(new PushRegistration(req.target(), service, node, req.session().jid().resource(),
                 options == null ? null : XmlWriter.toXml(options), ctx.clock().instant()));
+        refresh(req.target());
         counts.remove(key(req.target(), service, node));
         LOG.info("Push enabled for {} ({}) via {} node {}", req.target(), req.session().jid().resource(), service, node);
         return req.iq().result();
@@ -124,6 +172,7 @@ public final class PushModule implements ServerModule, MessageHook {
         }
         XmlElement e = req.iq().payload();
         int n = store.remove(req.target(), service(e), e.attr("node"));
+        refresh(req.target());
         LOG.info("Push disabled for {} ({} registrations)", req.target(), n);
         return req.iq().result();
     }
@@ -162,7 +211,7 @@ public final class PushModule implements ServerModule, MessageHook {
         if (!wakes(m)) {
             return;
         }
-        List<PushRegistration> regs = store.list(recipient);
+        List<PushRegistration> regs = registrationsOf(recipient);
         for (PushRegistration r : regs) {
             ClientSession device = r.resource() == null ? null : ctx.sessions().get(recipient.withResource(r.resource()));
             if (device != null && device.isConnected()) {
@@ -214,6 +263,7 @@ public final class PushModule implements ServerModule, MessageHook {
             if (err != null && (err.condition().equals("item-not-found") || err.condition().equals("not-authorized"))) {
                 // XEP-0357 §6: the app server does not know this device (any more).
                 store.remove(r.owner(), r.service(), r.node());
+                refresh(r.owner());
                 LOG.info("Push registration of {} at {} removed: the app server answered {}", r.owner(), r.service(),
                         err.condition());
             }

@@ -45,8 +45,9 @@ final class MinaHandler extends IoHandlerAdapter {
         if (spec.idleSeconds() > 0) {
             session.getConfig().setIdleTime(IdleStatus.READER_IDLE, spec.idleSeconds());
         }
+        // Inline handling needs the gate filter, first in a listener's chain (see MinaConnection.runInline).
         MinaConnection c = new MinaConnection(session, transport, spec.limits(), spec.maxWriteQueueBytes(), gated,
-                spec.tls());
+                spec.tls(), listenerSetup != null);
         session.setAttribute(MinaTransport.CONNECTION, c);
         if (spec.directTlsClient()) {
             session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
@@ -70,18 +71,22 @@ final class MinaHandler extends IoHandlerAdapter {
             return;
         }
         ConnectionHandler h = c.handler();
-        if (message instanceof StreamEvent.Element e) {
-            try {
-                h.onElement(e.element());
-            } finally {
-                c.elementProcessed();
+        try {
+            if (message instanceof StreamEvent.Element e) {
+                try {
+                    h.onElement(e.element());
+                } finally {
+                    c.elementProcessed();
+                }
+            } else if (message instanceof StreamEvent.Open o) {
+                h.onStreamOpen(o.header());
+            } else if (message instanceof StreamEvent.Close) {
+                h.onStreamClose();
+            } else if (message instanceof StreamEvent.Error err) {
+                h.onParseError(err.error());
             }
-        } else if (message instanceof StreamEvent.Open o) {
-            h.onStreamOpen(o.header());
-        } else if (message instanceof StreamEvent.Close) {
-            h.onStreamClose();
-        } else if (message instanceof StreamEvent.Error err) {
-            h.onParseError(err.error());
+        } finally {
+            c.eventDone();
         }
     }
 
