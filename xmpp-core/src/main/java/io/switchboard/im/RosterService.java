@@ -82,6 +82,11 @@ public final class RosterService {
         }
     }
 
+    /** Loads the roster of an owner with a session here into the cache (done at bind). */
+    public void load(Jid owner) {
+        locked(owner, r -> null);
+    }
+
     /** Drops the cached roster once the owner has no session left on this node. */
     public void evictIfOffline(Jid owner) {
         if (sessions.isOnline(owner)) {

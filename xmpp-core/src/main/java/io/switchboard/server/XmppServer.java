@@ -182,6 +182,7 @@ public final class XmppServer implements AutoCloseable {
             sessions.onBind(s -> {
                 blocking.load(s.jid().bare());
                 archiveService.preferences(s.jid().bare());
+                rosterRef[0].load(s.jid().bare());
             });
             java.time.Duration retention = config.get(CoreSettings.ARCHIVE_RETENTION);
             if (!retention.isZero()) {
