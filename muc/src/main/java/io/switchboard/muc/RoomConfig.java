@@ -274,7 +274,8 @@ public record RoomConfig(String name, String description, boolean persistent, bo
         RoomConfig d = defaults(true, false);
         Set<Role> list = roleSet(m.getOrDefault("getmemberlist", "moderator,participant,visitor"));
         Set<Role> broadcast = roleSet(m.getOrDefault("presencebroadcast", "moderator,participant,visitor"));
-        String registration = REGISTRATION_VALUES.contains(m.get("registration")) ? m.get("registration") : "anyone";
+        // Rooms stored before a field existed lack its key (List.contains(null) would throw).
+        String registration = oneOf(m.get("registration"), REGISTRATION_VALUES, "anyone");
         int max;
         try {
             max = Integer.parseInt(m.getOrDefault("maxusers", "0"));
@@ -285,8 +286,12 @@ public record RoomConfig(String name, String description, boolean persistent, bo
                 b(m, "persistentroom", true), b(m, "publicroom", d.publicRoom), b(m, "membersonly", false),
                 b(m, "moderatedroom", false), b(m, "passwordprotectedroom", false), m.getOrDefault("roomsecret", ""),
                 "anyone".equals(m.get("whois")), max, b(m, "changesubject", false), b(m, "allowinvites", false),
-                PM_VALUES.contains(m.get("allowpm")) ? m.get("allowpm") : "anyone", b(m, "enablelogging", false), list,
+                oneOf(m.get("allowpm"), PM_VALUES, "anyone"), b(m, "enablelogging", false), list,
                 m.getOrDefault("lang", ""), registration, broadcast);
+    }
+
+    private static String oneOf(String value, List<String> allowed, String def) {
+        return value != null && allowed.contains(value) ? value : def;
     }
 
     private static Set<Role> roleSet(String joined) {
