@@ -1,5 +1,6 @@
 package io.switchboard.muc;
 
+import io.switchboard.cluster.KeyOwnership;
 import io.switchboard.config.CoreSettings;
 import io.switchboard.config.DataSize;
 import io.switchboard.config.Setting;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Multi-user chat (XEP-0045) as a service at {@code conference.<domain>}: rooms with
@@ -51,6 +53,8 @@ public final class MucModule implements ServerModule {
 
     private final Function<Storage, MucRoomStore> stores;
     private MucService service;
+    /** Wraps the cluster's key ownership (tests place rooms on other nodes). */
+    private UnaryOperator<KeyOwnership> ownership = UnaryOperator.identity();
 
     /** With rooms kept in memory (lost at restart). */
     public MucModule() {
@@ -95,8 +99,10 @@ public final class MucModule implements ServerModule {
         byte[] secret = c.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
                 ? ServerSecret.random() : ServerSecret.loadOrCreate(Path.of(c.get(CoreSettings.DATA_DIR)));
         MucRoomStore store = Objects.requireNonNull(stores.apply(ctx.storage()), "room store");
+        MucService.Placement placement = new MucService.Placement(
+                ownership.apply(ctx.keyOwnership()), ctx.cluster().self(), ctx.nodeMessenger());
         MucService s = new MucService(domain, ctx.domain(), ctx.router(), store, ctx.storage().archive(), ctx.clock(),
-                limits, lanes, secret);
+                limits, lanes, secret, placement);
         s.load();
         ctx.router().addComponent(s);
         ctx.disco().addServerItems(() -> List.of(s.item()));
@@ -108,6 +114,17 @@ public final class MucModule implements ServerModule {
         if (service != null) {
             service.stop();
         }
+    }
+
+    /** Decides which node owns each room in place of the cluster's ownership (before start; for tests). */
+    MucModule withOwnership(UnaryOperator<KeyOwnership> wrap) {
+        this.ownership = Objects.requireNonNull(wrap);
+        return this;
+    }
+
+    /** The running service (after start; for tests). */
+    MucService service() {
+        return service;
     }
 
     /** The service's domain (after start). */

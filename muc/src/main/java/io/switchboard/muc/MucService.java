@@ -1,5 +1,8 @@
 package io.switchboard.muc;
 
+import io.switchboard.cluster.KeyOwnership;
+import io.switchboard.cluster.NodeId;
+import io.switchboard.cluster.NodeMessenger;
 import io.switchboard.ext.mam.ArchiveIds;
 import io.switchboard.handler.DiscoHandler;
 import io.switchboard.jid.Jid;
@@ -20,6 +23,7 @@ import io.switchboard.store.MucRoomStore;
 import io.switchboard.store.StorageException;
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
+import io.switchboard.xml.XmlWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -62,13 +66,22 @@ final class MucService implements Component {
     private final Lanes lanes;
     private final byte[] secret;
     private final ArchiveIds ids = new ArchiveIds(0);
+    private final Placement placement;
     private final Map<Jid, Room> rooms = new ConcurrentHashMap<>();
     private final Map<Jid, Integer> createdBy = new ConcurrentHashMap<>();
     private final Map<Jid, long[]> joins = new ConcurrentHashMap<>();
     private final AtomicLong idCounter = new AtomicLong();
 
+    /**
+     * Where rooms live in a cluster: {@code ownership} names the node that owns a room (its key is
+     * the room's bare JID); stanzas for a room owned elsewhere go to that node by {@code messenger}.
+     */
+    record Placement(KeyOwnership ownership, NodeId self, NodeMessenger messenger) {
+    }
+
     MucService(String domain, String serverDomain, StanzaRouter router, MucRoomStore store, MessageArchive archive,
-               Clock clock, Limits limits, int laneCount, byte[] secret) {
+               Clock clock, Limits limits, int laneCount, byte[] secret, Placement placement) {
+        this.placement = placement;
         this.domain = domain;
         this.serverDomain = serverDomain;
         this.router = router;
@@ -82,7 +95,12 @@ final class MucService implements Component {
 
     /** Loads persistent rooms (with their recent history when they keep an archive). */
     void load() {
+        int elsewhere = 0;
         for (MucRoomRecord r : store.list(domain)) {
+            if (!isLocal(r.room())) {
+                elsewhere++;
+                continue;
+            }
             Room room = Room.restore(this, r);
             if (room.config().logging()) {
                 ArchivePage page = archive.query(new ArchiveQuery(r.room(), null, null, null, null, null, null,
@@ -92,6 +110,9 @@ final class MucService implements Component {
             rooms.put(r.room(), room);
         }
         LOG.info("Group chat service {} with {} persistent rooms, {} lanes", domain, rooms.size(), lanes.size());
+        if (elsewhere > 0) {
+            LOG.info("{} more persistent rooms of {} are owned by other cluster nodes", elsewhere, domain);
+        }
     }
 
     void stop() {
@@ -114,6 +135,60 @@ final class MucService implements Component {
             return;
         }
         Jid room = to.bare();
+        NodeId owner = ownerOf(room);
+        if (!owner.equals(placement.self())) {
+            forward(owner, room, stanza);
+            return;
+        }
+        run(room, stanza);
+    }
+
+    /**
+     * A stanza for a room that another node forwarded, believing this node owns the room. It is
+     * never forwarded again: when this node disagrees (ownership is moving), the sender is told to
+     * try later.
+     */
+    @Override
+    public void fromNode(NodeId node, Stanza stanza) {
+        Jid to = stanza.to();
+        if (stanza.from() == null) {
+            return;
+        }
+        if (!to.hasLocal()) {
+            serviceStanza(stanza);
+            return;
+        }
+        Jid room = to.bare();
+        NodeId owner = ownerOf(room);
+        if (!owner.equals(placement.self())) {
+            LOG.warn("Node {} forwarded a stanza for room {}, which node {} owns in this node's view; refusing it",
+                    node, room, owner);
+            bounce(stanza, StanzaError.resourceConstraint("the room is moving between cluster nodes; try again"));
+            return;
+        }
+        run(room, stanza);
+    }
+
+    /** The node that owns a room (the key is its bare JID). */
+    NodeId ownerOf(Jid room) {
+        return placement.ownership().ownerOf(room.bare().toString());
+    }
+
+    boolean isLocal(Jid room) {
+        return ownerOf(room).equals(placement.self());
+    }
+
+    /** To the room's node, which runs it; if that node cannot be reached, the sender learns it. */
+    private void forward(NodeId owner, Jid room, Stanza stanza) {
+        try {
+            placement.messenger().send(owner, XmlWriter.toXml(stanza.element()).getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            LOG.warn("Room {} is owned by cluster node {}, which cannot be reached: {}", room, owner, e.getMessage());
+            bounce(stanza, StanzaError.remoteServerTimeout("the node that hosts this room cannot be reached"));
+        }
+    }
+
+    private void run(Jid room, Stanza stanza) {
         if (!lanes.execute(room, () -> dispatch(room, stanza))) {
             LOG.warn("Group chat lane of {} is full; refusing a stanza from {}", room, stanza.from());
             bounce(stanza, StanzaError.resourceConstraint("the service is overloaded"));

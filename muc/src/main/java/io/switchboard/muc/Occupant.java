@@ -17,6 +17,11 @@ final class Occupant {
     final String occupantId;
     String nick;
     Role role;
+    /**
+     * Whether the other occupants were told of this occupant (its role is among the room's
+     * {@code presencebroadcast} roles); they are told again when that changes.
+     */
+    boolean announced;
     /** The presence children the occupant sent (show, status, caps...), without MUC elements. */
     List<XmlNode> presence;
     /**

@@ -46,6 +46,9 @@ final class Room {
     static final String OWNER = MUC + "#owner";
     static final String REQUEST = MUC + "#request";
     static final String ROOMINFO = MUC + "#roominfo";
+    static final String REGISTER_FORM = MUC + "#register";
+    /** §7.12: the disco#info node that tells a user its registered nick. */
+    static final String ROOMUSER_NODE = "x-roomuser-item";
     static final String OCCUPANT_ID = "urn:xmpp:occupant-id:0";
     static final String RETRACT = "urn:xmpp:message-retract:1";
     static final String MODERATE = "urn:xmpp:message-moderate:1";
@@ -58,6 +61,9 @@ final class Room {
     private volatile RoomConfig config;
     private volatile int occupantCount;
     private final Map<Jid, Affiliation> affiliations = new HashMap<>();
+    /** Registered nicks (§7.10), by bare JID, and who holds each, by {@link MucRoomRecord#nickKey}. */
+    private final Map<Jid, String> registered = new HashMap<>();
+    private final Map<String, Jid> reservedBy = new HashMap<>();
     private final Map<String, Occupant> byNick = new LinkedHashMap<>();
     private final Map<Jid, Occupant> byReal = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
@@ -83,6 +89,9 @@ final class Room {
             if (a != null && a != Affiliation.NONE) {
                 room.affiliations.put(e.getKey(), a);
             }
+        }
+        for (Map.Entry<Jid, String> e : r.nicks().entrySet()) {
+            room.reserve(e.getKey().bare(), e.getValue());
         }
         room.subject = r.subject();
         room.subjectBy = r.subjectBy();
@@ -120,7 +129,30 @@ final class Room {
     MucRoomRecord record() {
         Map<Jid, String> affs = new LinkedHashMap<>();
         affiliations.forEach((k, v) -> affs.put(k, v.wire()));
-        return new MucRoomRecord(jid, config.toMap(), affs, subject, subjectBy, created);
+        return new MucRoomRecord(jid, config.toMap(), affs, subject, subjectBy, created, registered);
+    }
+
+    private void reserve(Jid bare, String nick) {
+        String old = registered.put(bare, nick);
+        if (old != null) {
+            reservedBy.remove(MucRoomRecord.nickKey(old));
+        }
+        reservedBy.put(MucRoomRecord.nickKey(nick), bare);
+    }
+
+    /** @return whether the user had a registered nick */
+    private boolean unreserve(Jid bare) {
+        String old = registered.remove(bare);
+        if (old != null) {
+            reservedBy.remove(MucRoomRecord.nickKey(old));
+        }
+        return old != null;
+    }
+
+    /** The user that registered this nick (or one equal to it), other than {@code user}; null if none. */
+    private Jid reservedByOther(String nick, Jid user) {
+        Jid holder = reservedBy.get(MucRoomRecord.nickKey(nick));
+        return holder == null || holder.equals(user.bare()) ? null : holder;
     }
 
     /** Loads the newest archived messages as join history (after a restart). */
@@ -208,6 +240,11 @@ final class Room {
             service.bounce(p, StanzaError.conflict("that nickname is taken"));
             return;
         }
+        if (reservedByOther(nick, real) != null) {
+            // §7.10: a registered nick is reserved for the user that registered it.
+            service.bounce(p, StanzaError.conflict("that nickname is registered by another user"));
+            return;
+        }
         if (c.passwordProtected()) {
             String given = mucX == null ? null : mucX.childText(MUC, "password");
             if (given == null || !given.equals(c.password())) {
@@ -289,7 +326,7 @@ final class Room {
     /** The presence of every occupant but {@code except}, as {@code real} may see it. */
     private void sendOccupants(Jid real, boolean seesJids, Occupant except) {
         for (Occupant other : byNick.values()) {
-            if (other == except) {
+            if (other == except || !other.announced) {
                 continue;
             }
             Presence pr = seesJids ? other.viewWithJid : other.viewAnonymous;
@@ -350,6 +387,10 @@ final class Room {
             service.bounce(p, StanzaError.conflict("that nickname is taken"));
             return;
         }
+        if (reservedByOther(newNick, o.real) != null) {
+            service.bounce(p, StanzaError.conflict("that nickname is registered by another user"));
+            return;
+        }
         // §7.6: unavailable from the old nick with 303 and the new nick, then available from the new one.
         sendUnavailable(o, List.of(303), newNick, null, null, null);
         byNick.remove(o.nick);
@@ -388,6 +429,49 @@ final class Room {
         Presence anon = occupantPresence(o, false, false, codes, newNick, actorNick, reason, destroy, true);
         o.role = saved;
         sendAll(o, self);
+        if (o.announced) {
+            for (Occupant other : byNick.values()) {
+                if (other != o) {
+                    sendAll(other, seesJids(other) ? withJid : anon);
+                }
+            }
+        }
+        if (newNick == null) {
+            o.announced = false;
+        }
+    }
+
+    /** Whether the others see this occupant: its role is one whose presence the room broadcasts. */
+    private boolean broadcastable(Occupant o) {
+        return config.presenceBroadcast().contains(o.role);
+    }
+
+    /**
+     * The others' view of an occupant after its role or the room's {@code presencebroadcast}
+     * changed: announced when it became broadcastable, gone (unavailable) when it stopped being.
+     */
+    private void reannounce(Occupant o) {
+        boolean show = broadcastable(o);
+        if (show == o.announced) {
+            return;
+        }
+        if (show) {
+            o.announced = true;
+            Presence withJid = occupantPresence(o, false, true, List.of(), null, null, null);
+            Presence anon = occupantPresence(o, false, false, List.of(), null, null, null);
+            toOthers(o, withJid, anon);
+        } else {
+            Role saved = o.role;
+            o.role = Role.NONE;
+            Presence withJid = occupantPresence(o, false, true, List.of(), null, null, null, null, true);
+            Presence anon = occupantPresence(o, false, false, List.of(), null, null, null, null, true);
+            o.role = saved;
+            toOthers(o, withJid, anon);
+            o.announced = false;
+        }
+    }
+
+    private void toOthers(Occupant o, Presence withJid, Presence anon) {
         for (Occupant other : byNick.values()) {
             if (other != o) {
                 sendAll(other, seesJids(other) ? withJid : anon);
@@ -416,10 +500,12 @@ final class Room {
         boolean plain = actorNick == null && reason == null;
         o.viewWithJid = plain ? withJid : null;
         o.viewAnonymous = plain ? anon : null;
-        for (Occupant other : byNick.values()) {
-            if (other != o) {
-                sendAll(other, seesJids(other) ? withJid : anon);
-            }
+        if (broadcastable(o)) {
+            o.announced = true;
+            toOthers(o, withJid, anon);
+        } else {
+            // muc#roomconfig_presencebroadcast: the others are not told (and lose sight of it if they had it).
+            reannounce(o);
         }
         sendAll(o, mine);
     }
@@ -779,12 +865,15 @@ final class Room {
         boolean get = iq.type() == Iq.Type.GET;
         String ns = q.ns();
         if (get && q.is(Ns.DISCO_INFO, "query")) {
-            reply(iq, discoInfo(q.attr("node")));
+            reply(iq, discoInfo(q.attr("node"), from));
         } else if (get && q.is(Ns.DISCO_ITEMS, "query")) {
             // §6.5: the occupants (their room JIDs) when that is public: a public room, or asked by an occupant.
             XmlElement.Builder items = XmlElement.builder(Ns.DISCO_ITEMS, "query");
             if (q.attr("node") == null && (config.publicRoom() || byReal.containsKey(from))) {
                 for (Occupant o : byNick.values()) {
+                    if (!o.announced) {
+                        continue;
+                    }
                     items.child(XmlElement.builder(Ns.DISCO_ITEMS, "item").attr("jid", jid.withResource(o.nick).toString())
                             .build());
                 }
@@ -809,6 +898,8 @@ final class Room {
             } else {
                 ownerSet(iq, from, q);
             }
+        } else if (q.is(Ns.REGISTER, "query")) {
+            register(iq, from, q, get);
         } else if (q.is(ArchiveService.MAM, "query")) {
             mam(iq, from, q, get);
         } else if (!get && q.is(MODERATE, "moderate")) {
@@ -878,7 +969,17 @@ final class Room {
         service.send(Stanza.trusted(b.build()));
     }
 
-    private XmlElement discoInfo(String node) throws StanzaException {
+    private XmlElement discoInfo(String node, Jid from) throws StanzaException {
+        if (ROOMUSER_NODE.equals(node)) {
+            // §7.12: the requester's registered nick as an identity; an empty answer when there is none.
+            XmlElement.Builder r = XmlElement.builder(Ns.DISCO_INFO, "query").attr("node", ROOMUSER_NODE);
+            String nick = registered.get(from.bare());
+            if (nick != null) {
+                r.child(XmlElement.builder(Ns.DISCO_INFO, "identity").attr("category", "conference")
+                        .attr("name", nick).attr("type", "text").build());
+            }
+            return r.build();
+        }
         if (node != null) {
             throw new StanzaException(StanzaError.itemNotFound("no such node"));
         }
@@ -898,6 +999,9 @@ final class Room {
         if (c.logging()) {
             features.add(ArchiveService.MAM);
         }
+        if (!c.registration().equals("none")) {
+            features.add(Ns.REGISTER);
+        }
         for (String f : features) {
             q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
         }
@@ -915,6 +1019,8 @@ final class Room {
         x.child(Forms.field("muc#roomconfig_allowinvites", "boolean", "Occupants may invite", Forms.bool(c.allowInvites())));
         x.child(Forms.field("muc#roomconfig_changesubject", "boolean", "Occupants may change the subject",
                 Forms.bool(c.changeSubject())));
+        x.child(Forms.multi("muc#roomconfig_presencebroadcast", "list-multi", "Roles whose presence is broadcast",
+                RoomConfig.wires(c.presenceBroadcast()), null));
         q.child(x.build());
         return q.build();
     }
@@ -946,11 +1052,16 @@ final class Room {
             for (Jid j : list(a)) {
                 XmlElement.Builder ib = XmlElement.builder(ADMIN, "item").attr("affiliation", a.wire())
                         .attr("jid", j.toString());
+                boolean present = false;
                 for (Occupant o : byNick.values()) {
                     if (o.real.sameBare(j)) {
                         ib.attr("nick", o.nick).attr("role", o.role.wire());
+                        present = true;
                         break;
                     }
+                }
+                if (!present) {
+                    ib.attr("nick", registered.get(j));
                 }
                 out.child(ib.build());
             }
@@ -1067,6 +1178,10 @@ final class Room {
         } else {
             affiliations.put(bare, to);
         }
+        if (to == Affiliation.NONE || to == Affiliation.OUTCAST) {
+            // A nick is registered by becoming a member (§7.10); losing the affiliation ends the reservation.
+            unreserve(bare);
+        }
         for (Occupant o : List.copyOf(byNick.values())) {
             if (!o.real.sameBare(bare)) {
                 continue;
@@ -1151,6 +1266,11 @@ final class Room {
                 }
             }
         }
+        if (!config.presenceBroadcast().equals(old.presenceBroadcast())) {
+            for (Occupant o : List.copyOf(byNick.values())) {
+                reannounce(o);
+            }
+        }
         if (config.moderated() != old.moderated()) {
             for (Occupant o : byNick.values()) {
                 Affiliation a = affiliation(o.real);
@@ -1186,6 +1306,109 @@ final class Room {
         occupantCount = 0;
         service.destroyed(this);
         LOG.info("Room {} destroyed", jid);
+    }
+
+    // ------------------------------------------------------------------------------- registration
+
+    /**
+     * §7.10 registration with the room: a get returns the form (or {@code <registered/>} with the
+     * nick), a submitted form reserves the nick and makes an unaffiliated user a member, and
+     * {@code <remove/>} (XEP-0077 §3.2) ends the registration.
+     */
+    private void register(Iq iq, Jid from, XmlElement q, boolean get) throws StanzaException {
+        Jid bare = from.bare();
+        Affiliation aff = affiliation(from);
+        String current = registered.get(bare);
+        if (get) {
+            if (current != null) {
+                reply(iq, XmlElement.builder(Ns.REGISTER, "query").emptyChild(Ns.REGISTER, "registered")
+                        .textChild(Ns.REGISTER, "username", current).build());
+                return;
+            }
+            checkMayRegister(aff);
+            reply(iq, registrationForm());
+            return;
+        }
+        if (q.child(Ns.REGISTER, "remove") != null) {
+            if (q.elements().size() != 1) {
+                throw new StanzaException(StanzaError.badRequest("<remove/> must be the only child"));
+            }
+            if (current == null) {
+                throw new StanzaException(StanzaError.registrationRequired("you have no registered nickname here"));
+            }
+            if (aff == Affiliation.MEMBER) {
+                // Registration made the user a member; cancelling it ends the membership (321 in a members-only room).
+                applyAffiliation(bare, Affiliation.NONE, null, null);
+            } else {
+                unreserve(bare);
+            }
+            service.persist(this);
+            reply(iq, null);
+            LOG.info("{} cancelled the registration of nick {} in {}", bare, current, jid);
+            return;
+        }
+        XmlElement x = q.child(Ns.DATA_FORMS, "x");
+        if (x != null && "cancel".equals(x.attr("type"))) {
+            reply(iq, null);
+            return;
+        }
+        checkMayRegister(aff);
+        if (x == null || !"submit".equals(x.attr("type"))) {
+            throw new StanzaException(StanzaError.badRequest("submit the " + REGISTER_FORM + " form"));
+        }
+        String type = Forms.formType(x);
+        if (type != null && !REGISTER_FORM.equals(type)) {
+            throw new StanzaException(StanzaError.badRequest("not a " + REGISTER_FORM + " form"));
+        }
+        List<String> values = Forms.values(x).get("muc#register_roomnick");
+        String wanted = values == null || values.isEmpty() ? "" : values.get(0).trim();
+        if (wanted.isEmpty()) {
+            throw new StanzaException(StanzaError.badRequest("muc#register_roomnick is required"));
+        }
+        String nick = Jid.tryOf(jid + "/" + wanted).map(Jid::resource).orElseThrow(
+                () -> new StanzaException(StanzaError.badRequest("not a valid nickname")));
+        if (reservedByOther(nick, bare) != null) {
+            throw new StanzaException(StanzaError.conflict("that nickname is registered by another user"));
+        }
+        String key = MucRoomRecord.nickKey(nick);
+        for (Occupant o : byNick.values()) {
+            if (!o.real.sameBare(bare) && MucRoomRecord.nickKey(o.nick).equals(key)) {
+                throw new StanzaException(StanzaError.conflict("another occupant is using that nickname"));
+            }
+        }
+        reserve(bare, nick);
+        if (aff == Affiliation.NONE) {
+            applyAffiliation(bare, Affiliation.MEMBER, null, null);
+        }
+        service.persist(this);
+        reply(iq, null);
+        LOG.info("{} registered nick {} in {}", bare, nick, jid);
+    }
+
+    /** Who may register (§7.10: not-allowed when "that privilege has been restricted"). */
+    private void checkMayRegister(Affiliation aff) throws StanzaException {
+        RoomConfig c = config;
+        if (aff == Affiliation.OUTCAST) {
+            throw new StanzaException(StanzaError.forbidden("you are banned from this room"));
+        }
+        if (c.registration().equals("none")) {
+            throw new StanzaException(StanzaError.notAllowed("this room does not take registrations"));
+        }
+        if ((c.registration().equals("members") || c.membersOnly()) && !aff.atLeast(Affiliation.MEMBER)) {
+            throw new StanzaException(StanzaError.notAllowed("only members may register a nickname here"));
+        }
+    }
+
+    private XmlElement registrationForm() {
+        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        f.textChild(Ns.DATA_FORMS, "title", "Registration with " + (config.name().isEmpty() ? jid.local() : config.name()));
+        f.textChild(Ns.DATA_FORMS, "instructions", "Choose the nickname to reserve in this room.");
+        f.child(Forms.field("FORM_TYPE", "hidden", null, REGISTER_FORM));
+        f.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", "muc#register_roomnick").attr("type", "text-single")
+                .attr("label", "Nickname").emptyChild(Ns.DATA_FORMS, "required").build());
+        return XmlElement.builder(Ns.REGISTER, "query")
+                .textChild(Ns.REGISTER, "instructions", "Reserve a nickname in this room by submitting the form.")
+                .child(f.build()).build();
     }
 
     // ------------------------------------------------------------------------------------ archive

@@ -22,24 +22,38 @@ import java.util.Set;
  * @param allowPm       anyone, participants, moderators or none
  * @param memberListFor roles that may read the member list
  * @param logging       the room keeps an archive (XEP-0313) of its messages
+ * @param registration  who may register (reserve) a nick with the room (XEP-0045 §7.10):
+ *                      {@code anyone} (an unaffiliated user becomes a member, except in a
+ *                      members-only room), {@code members} (affiliated users only) or {@code none}
+ * @param presenceBroadcast roles whose presence is broadcast to the other occupants
+ *                      ({@code muc#roomconfig_presencebroadcast}); an occupant always gets its own
  */
 public record RoomConfig(String name, String description, boolean persistent, boolean publicRoom, boolean membersOnly,
                          boolean moderated, boolean passwordProtected, String password, boolean whoisAnyone,
                          int maxUsers, boolean changeSubject, boolean allowInvites, String allowPm, boolean logging,
-                         Set<Role> memberListFor, String language) {
+                         Set<Role> memberListFor, String language, String registration,
+                         Set<Role> presenceBroadcast) {
 
     public static final String FORM_TYPE = "http://jabber.org/protocol/muc#roomconfig";
     private static final String P = "muc#roomconfig_";
     private static final List<String> PM_VALUES = List.of("anyone", "participants", "moderators", "none");
+    /**
+     * Not a registered {@code muc#roomconfig} field, so named with the {@code x-} prefix that
+     * XEP-0068 asks of implementation-specific fields.
+     */
+    public static final String REGISTRATION_FIELD = "x-switchboard#roomconfig_registration";
+    static final List<String> REGISTRATION_VALUES = List.of("anyone", "members", "none");
+    private static final Set<Role> ALL_ROLES = Set.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR);
 
     public RoomConfig {
         memberListFor = Set.copyOf(memberListFor);
+        presenceBroadcast = Set.copyOf(presenceBroadcast);
     }
 
     /** The defaults of a new room. */
     public static RoomConfig defaults(boolean persistent, boolean logging) {
         return new RoomConfig("", "", persistent, true, false, false, false, "", false, 0, false, false, "anyone",
-                logging, Set.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR), "");
+                logging, ALL_ROLES, "", "anyone", ALL_ROLES);
     }
 
     /** The submitted values of the form, the owners and admins fields aside. */
@@ -68,19 +82,29 @@ public record RoomConfig(String name, String description, boolean persistent, bo
         x.child(Forms.field(P + "allowinvites", "boolean", "Occupants may invite others", Forms.bool(allowInvites)));
         x.child(Forms.listSingle(P + "allowpm", "Who may send private messages", allowPm, PM_VALUES));
         x.child(Forms.field(P + "enablelogging", "boolean", "Keep an archive of the room (XEP-0313)", Forms.bool(logging)));
-        List<String> roles = new ArrayList<>();
-        for (Role r : List.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR)) {
-            if (memberListFor.contains(r)) {
-                roles.add(r.wire());
-            }
-        }
+        List<String> roles = wires(memberListFor);
         x.child(Forms.multi(P + "getmemberlist", "list-multi", "Roles that may read the member list", roles,
                 List.of("moderator", "participant", "visitor")));
+        x.child(Forms.multi(P + "presencebroadcast", "list-multi", "Roles whose presence is broadcast",
+                wires(presenceBroadcast), List.of("moderator", "participant", "visitor")));
+        x.child(Forms.listSingle(REGISTRATION_FIELD, "Who may register a nickname (members-only rooms: members only)",
+                registration, REGISTRATION_VALUES));
         x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", owners == null ? List.of()
                 : admins.stream().map(Jid::toString).toList(), null));
         x.child(Forms.multi(P + "roomowners", "jid-multi", "Owners", owners == null ? List.of()
                 : owners.stream().map(Jid::toString).toList(), null));
         return x.build();
+    }
+
+    /** The roles of a set as wire values, highest first. */
+    static List<String> wires(Set<Role> set) {
+        List<String> out = new ArrayList<>();
+        for (Role r : List.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR)) {
+            if (set.contains(r)) {
+                out.add(r.wire());
+            }
+        }
+        return out;
     }
 
     /**
@@ -139,25 +163,43 @@ public record RoomConfig(String name, String description, boolean persistent, bo
             newPm = pm;
         }
         boolean newLogging = bool(v, "enablelogging", logging);
-        Set<Role> newList = memberListFor;
-        List<String> gml = v.get(P + "getmemberlist");
-        if (gml != null) {
-            Set<Role> s = new LinkedHashSet<>();
-            for (String r : gml) {
-                Role role = Role.parse(r);
-                if (role == null || role == Role.NONE) {
-                    throw new StanzaException(StanzaError.notAcceptable("unknown role " + r));
-                }
-                s.add(role);
+        Set<Role> newList = roles(v.get(P + "getmemberlist"), memberListFor, false);
+        // Some clients send "none" (the role of an occupant that left) among the broadcast roles: ignored.
+        Set<Role> newBroadcast = roles(v.get(P + "presencebroadcast"), presenceBroadcast, true);
+        String newRegistration = registration;
+        List<String> reg = v.get(REGISTRATION_FIELD);
+        if (reg != null) {
+            String r = reg.isEmpty() ? "" : reg.get(0).trim();
+            if (!REGISTRATION_VALUES.contains(r)) {
+                throw new StanzaException(StanzaError.notAcceptable("registration is one of " + REGISTRATION_VALUES));
             }
-            newList = s;
+            newRegistration = r;
         }
         if (newProtected && newPassword.isEmpty()) {
             throw new StanzaException(StanzaError.notAcceptable("a password protected room needs a password"));
         }
         RoomConfig c = new RoomConfig(newName, newDesc, newPersistent, newPublic, newMembersOnly, newModerated,
-                newProtected, newPassword, newWhois, newMax, newChange, newInvites, newPm, newLogging, newList, newLang);
+                newProtected, newPassword, newWhois, newMax, newChange, newInvites, newPm, newLogging, newList, newLang,
+                newRegistration, newBroadcast);
         return new Submission(c, jids(v.get(P + "roomowners")), jids(v.get(P + "roomadmins")));
+    }
+
+    private static Set<Role> roles(List<String> values, Set<Role> current, boolean ignoreNone) throws StanzaException {
+        if (values == null) {
+            return current;
+        }
+        Set<Role> s = new LinkedHashSet<>();
+        for (String r : values) {
+            Role role = Role.parse(r.trim());
+            if (role == Role.NONE && ignoreNone) {
+                continue;
+            }
+            if (role == null || role == Role.NONE) {
+                throw new StanzaException(StanzaError.notAcceptable("unknown role " + r));
+            }
+            s.add(role);
+        }
+        return s;
     }
 
     private static List<Jid> jids(List<String> values) throws StanzaException {
@@ -222,20 +264,18 @@ public record RoomConfig(String name, String description, boolean persistent, bo
         m.put("allowpm", allowPm);
         m.put("enablelogging", Forms.bool(logging));
         m.put("getmemberlist", String.join(",", memberListFor.stream().map(Role::wire).sorted().toList()));
+        m.put("presencebroadcast", String.join(",", presenceBroadcast.stream().map(Role::wire).sorted().toList()));
+        m.put("registration", registration);
         return m;
     }
 
     /** From storage; unknown or missing keys take the defaults. */
     public static RoomConfig fromMap(Map<String, String> m) {
         RoomConfig d = defaults(true, false);
-        Set<Role> list = new LinkedHashSet<>();
-        String gml = m.getOrDefault("getmemberlist", "moderator,participant,visitor");
-        for (String r : gml.split(",")) {
-            Role role = Role.parse(r.trim());
-            if (role != null && role != Role.NONE) {
-                list.add(role);
-            }
-        }
+        Set<Role> list = roleSet(m.getOrDefault("getmemberlist", "moderator,participant,visitor"));
+        Set<Role> broadcast = roleSet(m.getOrDefault("presencebroadcast", "moderator,participant,visitor"));
+        // Rooms stored before a field existed lack its key (List.contains(null) would throw).
+        String registration = oneOf(m.get("registration"), REGISTRATION_VALUES, "anyone");
         int max;
         try {
             max = Integer.parseInt(m.getOrDefault("maxusers", "0"));
@@ -246,8 +286,23 @@ public record RoomConfig(String name, String description, boolean persistent, bo
                 b(m, "persistentroom", true), b(m, "publicroom", d.publicRoom), b(m, "membersonly", false),
                 b(m, "moderatedroom", false), b(m, "passwordprotectedroom", false), m.getOrDefault("roomsecret", ""),
                 "anyone".equals(m.get("whois")), max, b(m, "changesubject", false), b(m, "allowinvites", false),
-                PM_VALUES.contains(m.get("allowpm")) ? m.get("allowpm") : "anyone", b(m, "enablelogging", false), list,
-                m.getOrDefault("lang", ""));
+                oneOf(m.get("allowpm"), PM_VALUES, "anyone"), b(m, "enablelogging", false), list,
+                m.getOrDefault("lang", ""), registration, broadcast);
+    }
+
+    private static String oneOf(String value, List<String> allowed, String def) {
+        return value != null && allowed.contains(value) ? value : def;
+    }
+
+    private static Set<Role> roleSet(String joined) {
+        Set<Role> out = new LinkedHashSet<>();
+        for (String r : joined.split(",")) {
+            Role role = Role.parse(r.trim());
+            if (role != null && role != Role.NONE) {
+                out.add(role);
+            }
+        }
+        return out;
     }
 
     private static boolean b(Map<String, String> m, String k, boolean def) {

@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
@@ -88,7 +89,16 @@ class MucSmackIT {
             MultiUserChat br = MultiUserChatManager.getInstanceFor(b).getMultiUserChat(room("smackroom"));
             BlockingQueue<Message> atBob = new LinkedBlockingQueue<>();
             br.addMessageListener(atBob::add);
+            // Smack 4.5's join() returns once its presence listener has seen the self-presence but
+            // before that listener adds it to the occupants; the participant listeners run after it.
+            BlockingQueue<Presence> seenByBob = new LinkedBlockingQueue<>();
+            br.addParticipantListener(seenByBob::add);
             br.join(nick("Bob"));
+            Presence own;
+            do {
+                own = seenByBob.poll(10, TimeUnit.SECONDS);
+                assertThat(own).as("bob's own presence within 10 s").isNotNull();
+            } while (!own.getFrom().toString().equals("smackroom@" + S + "/Bob"));
             assertThat(br.getOccupants()).hasSize(2);
             MultiUserChat cr = MultiUserChatManager.getInstanceFor(c).getMultiUserChat(room("smackroom"));
             BlockingQueue<Message> atCarol = new LinkedBlockingQueue<>();

@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Persistent rooms in {@code muc_room}, {@code muc_room_config} and {@code muc_affiliation}. A save
+ * Persistent rooms in {@code muc_room}, {@code muc_room_config}, {@code muc_affiliation} and
+ * {@code muc_registered_nick} (unique per room under {@link MucRoomRecord#nickKey}). A save
  * replaces the whole room in one transaction (rooms are saved on configuration, affiliation and
  * subject changes, which are rare next to messages).
  */
@@ -43,7 +44,7 @@ final class SqlMucRoomStore implements MucRoomStore {
                     ps.setTimestamp(5, Timestamp.from(r.created()));
                     ps.executeUpdate();
                 }
-                for (String table : List.of("muc_room_config", "muc_affiliation")) {
+                for (String table : List.of("muc_room_config", "muc_affiliation", "muc_registered_nick")) {
                     try (PreparedStatement ps = c.prepareStatement("delete from " + table + " where room = ?")) {
                         ps.setString(1, room);
                         ps.executeUpdate();
@@ -64,6 +65,17 @@ final class SqlMucRoomStore implements MucRoomStore {
                         ps.setString(1, room);
                         ps.setString(2, e.getKey().toString());
                         ps.setString(3, e.getValue());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "insert into muc_registered_nick (room, jid, nick, nick_key) values (?, ?, ?, ?)")) {
+                    for (Map.Entry<Jid, String> e : r.nicks().entrySet()) {
+                        ps.setString(1, room);
+                        ps.setString(2, e.getKey().toString());
+                        ps.setString(3, e.getValue());
+                        ps.setString(4, MucRoomRecord.nickKey(e.getValue()));
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -131,9 +143,20 @@ final class SqlMucRoomStore implements MucRoomStore {
                 }
             }
         }
+        Map<String, Map<Jid, String>> nicks = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select room, jid, nick from muc_registered_nick where room = any (?)")) {
+            ps.setArray(1, c.createArrayOf("text", ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    nicks.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(Jid.of(rs.getString(2)),
+                            rs.getString(3));
+                }
+            }
+        }
         List<MucRoomRecord> out = new ArrayList<>(heads.size());
         heads.forEach((room, h) -> out.add(new MucRoomRecord(Jid.of(room), configs.getOrDefault(room, Map.of()),
-                affiliations.getOrDefault(room, Map.of()), h.subject(), h.subjectBy(), h.created().toInstant())));
+                affiliations.getOrDefault(room, Map.of()), h.subject(), h.subjectBy(), h.created().toInstant(),
+                nicks.getOrDefault(room, Map.of()))));
         return out;
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SchemaTest {
 
     static final List<String> TABLES = List.of("archive_preferences", "block_list", "fast_token", "last_activity",
-            "message_archive", "muc_affiliation", "muc_room", "muc_room_config", "offline_message", "private_xml",
+            "message_archive", "muc_affiliation", "muc_registered_nick", "muc_room", "muc_room_config", "offline_message", "private_xml",
             "pubsub_item", "pubsub_node", "push_registration", "roster_item", "roster_version",
             "scram_credential", "user_account", "vcard");
 
@@ -38,7 +38,7 @@ class SchemaTest {
             }
             assertThat(tables(empty)).containsExactlyElementsOf(concat(TABLES, "flyway_schema_history"));
             assertThat(query(empty, "select version || ' ' || success from flyway_schema_history order by installed_rank"))
-                    .containsExactly("1 true", "2 true", "3 true", "4 true");
+                    .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
             // Opening again finds nothing to migrate and validates again.
             PostgresStorage.open(empty.settings()).close();
         }

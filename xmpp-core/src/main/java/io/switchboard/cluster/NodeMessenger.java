@@ -8,7 +8,10 @@ import java.util.function.BiConsumer;
  */
 public interface NodeMessenger {
 
-    /** Sends a serialized stanza addressed to a session on {@code node}. */
+    /**
+     * Sends a serialized stanza addressed to a session on {@code node}, or to a component that
+     * {@code node} serves (a group chat room it owns).
+     */
     void send(NodeId node, byte[] stanza);
 
     /** Registers the receiver of stanzas from other nodes (sender node, serialized stanza). */

@@ -1,6 +1,9 @@
 package io.switchboard.module;
 
 import io.switchboard.account.AccountService;
+import io.switchboard.cluster.ClusterMembership;
+import io.switchboard.cluster.KeyOwnership;
+import io.switchboard.cluster.NodeMessenger;
 import io.switchboard.config.Config;
 import io.switchboard.handler.DiscoHandler;
 import io.switchboard.handler.ServerInfo;
@@ -52,4 +55,13 @@ public interface ModuleContext {
 
     /** The network, for modules that listen on their own port (components, federation). */
     Transport transport();
+
+    /** The cluster's members and this node (a single node: only itself). */
+    ClusterMembership cluster();
+
+    /** Which node owns a key, for state that lives on one node (a group chat room). */
+    KeyOwnership keyOwnership();
+
+    /** Stanzas to other nodes of the cluster (a single node has none to reach). */
+    NodeMessenger nodeMessenger();
 }

@@ -1,5 +1,6 @@
 package io.switchboard.routing;
 
+import io.switchboard.cluster.NodeId;
 import io.switchboard.stanza.Stanza;
 
 /**
@@ -16,4 +17,13 @@ public interface Component {
      * long (hand work to the component's own executor).
      */
     void receive(Stanza stanza);
+
+    /**
+     * Takes a stanza that another cluster node forwarded because it decided that this node serves
+     * it (for instance the node that owns a group chat room). By default the same as
+     * {@link #receive}; a component that forwards must not forward such a stanza again.
+     */
+    default void fromNode(NodeId node, Stanza stanza) {
+        receive(stanza);
+    }
 }

@@ -70,13 +70,18 @@ public final class StanzaRouter {
         messenger.onReceive(this::fromNode);
     }
 
-    /** A stanza another node routed to a session of this node. */
+    /** A stanza another node routed to a session or a component of this node. */
     private void fromNode(NodeId from, byte[] serialized) {
         Stanza s;
         try {
             s = Stanza.of(XmlFragments.parse(new String(serialized, StandardCharsets.UTF_8)));
         } catch (StanzaException | IllegalArgumentException e) {
             LOG.warn("Dropping an unreadable stanza from node {}: {}", from, e.getMessage());
+            return;
+        }
+        Component component = s.to() == null ? null : components.get(s.to().domain());
+        if (component != null) {
+            component.fromNode(from, s);
             return;
         }
         if (s.to() == null || !s.to().isFull() || !deliverTo(s.to(), s)) {

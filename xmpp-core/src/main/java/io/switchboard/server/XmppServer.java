@@ -115,6 +115,7 @@ public final class XmppServer implements AutoCloseable {
             byte[] secret = config.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
                     ? ServerSecret.random() : ServerSecret.loadOrCreate(dataDir);
             LocalCluster cluster = new LocalCluster(new NodeId("node-" + UUID.randomUUID().toString().substring(0, 8)));
+            ctx.cluster = cluster;
             this.sessions = new LocalSessions(cluster, cluster.self());
             IqTracker tracker = new IqTracker(scheduler);
             UserLocks locks = new UserLocks(1024);
@@ -299,6 +300,7 @@ public final class XmppServer implements AutoCloseable {
         volatile RosterService rosters;
         volatile io.switchboard.im.PresenceService presence;
         volatile io.switchboard.transport.Transport transport;
+        volatile LocalCluster cluster;
 
         private <T> T ready(T v, String what) {
             if (v == null) {
@@ -310,6 +312,21 @@ public final class XmppServer implements AutoCloseable {
         @Override
         public Config config() {
             return config;
+        }
+
+        @Override
+        public io.switchboard.cluster.ClusterMembership cluster() {
+            return cluster;
+        }
+
+        @Override
+        public io.switchboard.cluster.KeyOwnership keyOwnership() {
+            return cluster;
+        }
+
+        @Override
+        public io.switchboard.cluster.NodeMessenger nodeMessenger() {
+            return cluster;
         }
 
         @Override

@@ -1,7 +1,9 @@
 package io.switchboard.store;
 
 import io.switchboard.jid.Jid;
+import java.text.Normalizer;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -16,12 +18,30 @@ import java.util.Map;
  * @param subject      the current subject, or null
  * @param subjectBy    the nick that set it, or null
  * @param created      when the room was created
+ * @param nicks        registered (reserved) nicks (XEP-0045 §7.10): bare JIDs to nick; no two equal
+ *                     under {@link #nickKey}
  */
 public record MucRoomRecord(Jid room, Map<String, String> config, Map<Jid, String> affiliations, String subject,
-                            String subjectBy, Instant created) {
+                            String subjectBy, Instant created, Map<Jid, String> nicks) {
 
     public MucRoomRecord {
         config = Map.copyOf(config);
         affiliations = Map.copyOf(affiliations);
+        nicks = Map.copyOf(nicks);
+    }
+
+    /** A room without registered nicks. */
+    public MucRoomRecord(Jid room, Map<String, String> config, Map<Jid, String> affiliations, String subject,
+                         String subjectBy, Instant created) {
+        this(room, config, affiliations, subject, subjectBy, created, Map.of());
+    }
+
+    /**
+     * The form under which two nicks count as the same reservation: Unicode compatibility
+     * normalization (NFKC) and lower case, so "Anna", "ANNA" and "Ａｎｎａ" are one nick. The
+     * room, the in-memory store and PostgreSQL (a unique index on it) all use this one definition.
+     */
+    public static String nickKey(String nick) {
+        return Normalizer.normalize(nick, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
     }
 }

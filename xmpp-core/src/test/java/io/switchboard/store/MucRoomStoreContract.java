@@ -1,6 +1,7 @@
 package io.switchboard.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.jid.Jid;
 import java.time.Instant;
@@ -63,5 +64,37 @@ public abstract class MucRoomStoreContract {
                 .containsExactly("a@" + service, "b@" + service);
         assertThat(rooms().list(other)).hasSize(1);
         assertThat(rooms().list(freshService())).isEmpty();
+    }
+
+    @Test
+    void keepsRegisteredNicksAndRefusesOneNickForTwoUsers() {
+        String service = freshService();
+        Jid jid = Jid.of("club@" + service);
+        Jid owner = Jid.of("owner@contract.test");
+        Jid anna = Jid.of("anna@contract.test");
+        Jid bert = Jid.of("bert@elsewhere.test");
+        MucRoomRecord base = room(jid, "Club", Map.of(owner, "owner", anna, "member", bert, "member"), null);
+        MucRoomRecord withNicks = new MucRoomRecord(jid, base.config(), base.affiliations(), null, null, base.created(),
+                Map.of(anna, "Anna \u00e9", bert, "Bert"));
+        rooms().save(withNicks);
+        assertThat(rooms().load(jid).orElseThrow().nicks()).isEqualTo(Map.of(anna, "Anna \u00e9", bert, "Bert"));
+        assertThat(rooms().list(service).get(0).nicks()).containsEntry(bert, "Bert");
+
+        // Anna changes her nick, Bert unregisters: the saved room replaces the old reservations.
+        MucRoomRecord changed = new MucRoomRecord(jid, base.config(), base.affiliations(), null, null, base.created(),
+                Map.of(anna, "Annie"));
+        rooms().save(changed);
+        assertThat(rooms().load(jid).orElseThrow().nicks()).isEqualTo(Map.of(anna, "Annie"));
+
+        // One nick (compared without case and width) for two users is refused; nothing changes.
+        MucRoomRecord clash = new MucRoomRecord(jid, base.config(), base.affiliations(), null, null, base.created(),
+                Map.of(anna, "Annie", bert, "\uff21NNIE"));
+        assertThatThrownBy(() -> rooms().save(clash)).isInstanceOf(StorageException.class);
+        assertThat(rooms().load(jid).orElseThrow().nicks()).isEqualTo(Map.of(anna, "Annie"));
+
+        // The nicks go with the room.
+        assertThat(rooms().delete(jid)).isTrue();
+        rooms().save(room(jid, "Club", Map.of(owner, "owner"), null));
+        assertThat(rooms().load(jid).orElseThrow().nicks()).isEmpty();
     }
 }

@@ -3,9 +3,12 @@ package io.switchboard.store.memory;
 import io.switchboard.jid.Jid;
 import io.switchboard.store.MucRoomRecord;
 import io.switchboard.store.MucRoomStore;
+import io.switchboard.store.StorageException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -20,6 +23,12 @@ public final class InMemoryMucRoomStore implements MucRoomStore {
 
     @Override
     public void save(MucRoomRecord room) {
+        Set<String> keys = new HashSet<>();
+        for (String nick : room.nicks().values()) {
+            if (!keys.add(MucRoomRecord.nickKey(nick))) {
+                throw new StorageException("two users of " + room.room() + " registered the nick " + nick);
+            }
+        }
         rooms.put(room.room().bare(), room);
     }
 
