@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Avatars implements PepModule.Follower {
 
+    private static final int MAX_CACHED = 100_000;
+    private final java.util.concurrent.ConcurrentHashMap<Jid, Optional<String>> hashes =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private static final Logger LOG = LoggerFactory.getLogger(Avatars.class);
 
     static final String DATA = "urn:xmpp:avatar:data";
@@ -68,6 +72,9 @@ final class Avatars implements PepModule.Follower {
 
     @Override
     public void published(Jid owner, String node, PubSubItem item, boolean sync) {
+        if (node.equals(METADATA)) {
+            hashes.remove(owner);
+        }
         if (sync || !node.equals(METADATA) || item.payload() == null) {
             return;
         }
@@ -174,6 +181,31 @@ final class Avatars implements PepModule.Follower {
     }
 
     /** The id of the current avatar, "" when disabled, null when the account never published one. */
+    @Override
+    public void removed(Jid owner, String node, List<String> ids, boolean sync) {
+        if (node.equals(METADATA)) {
+            hashes.remove(owner);
+        }
+    }
+
+    /** The account is gone: its cached hash too. */
+    void forget(Jid owner) {
+        hashes.remove(owner);
+    }
+
+    /**
+     * The hash of {@link #currentHash}, cached: every broadcast presence needs it, and reading it means a
+     * store query and a parse. Entries are dropped when the metadata node changes (through this
+     * follower) and with the account. {@code computeIfAbsent} makes an invalidation that races a read
+     * wait for it, so a stale hash is never kept. At most {@link #MAX_CACHED} accounts are cached.
+     */
+    String cachedHash(Jid owner) {
+        if (hashes.size() >= MAX_CACHED) {
+            hashes.clear();
+        }
+        return hashes.computeIfAbsent(owner, o -> Optional.ofNullable(currentHash(o))).orElse(null);
+    }
+
     String currentHash(Jid owner) {
         List<PubSubItem> last = pep.store().items(owner, METADATA, 1);
         if (last.isEmpty() || last.get(0).payload() == null) {
@@ -190,7 +222,7 @@ final class Avatars implements PepModule.Follower {
     // ---------------------------------------------------------------- presence (XEP-0398 §4)
 
     Presence withPhotoHash(Jid owner, Presence p) {
-        String hash = currentHash(owner);
+        String hash = cachedHash(owner);
         if (hash == null) {
             return p;
         }

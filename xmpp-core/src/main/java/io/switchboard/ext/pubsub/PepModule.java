@@ -183,6 +183,9 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             if (change.kind() == io.switchboard.store.AccountChange.Kind.DELETED) {
                 try {
                     store.deleteAll(change.jid().bare());
+                    if (avatars != null) {
+                        avatars.forget(change.jid().bare());
+                    }
                     LOG.debug("PEP nodes of deleted account {} removed", change.jid());
                 } catch (RuntimeException e) {
                     LOG.warn("Cannot remove the PEP nodes of deleted account {}: {}", change.jid(), e.getMessage());
