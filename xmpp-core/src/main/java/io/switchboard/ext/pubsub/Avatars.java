@@ -36,10 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Avatars implements PepModule.Follower {
 
-    private static final int MAX_CACHED = 100_000;
-    private final java.util.concurrent.ConcurrentHashMap<Jid, Optional<String>> hashes =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
     private static final Logger LOG = LoggerFactory.getLogger(Avatars.class);
 
     static final String DATA = "urn:xmpp:avatar:data";
@@ -50,11 +46,18 @@ final class Avatars implements PepModule.Follower {
     private final PepModule pep;
     private final VCardStore vcards;
     private final long vcardMax;
+    private final AvatarHashes hashes;
 
     Avatars(PepModule pep, ModuleContext ctx) {
         this.pep = pep;
         this.vcards = ctx.storage().vcards();
         this.vcardMax = ctx.config().get(CoreSettings.VCARD_MAX_BYTES).bytes();
+        this.hashes = new AvatarHashes(this::currentHash, owner -> ctx.sessions().isOnline(owner));
+    }
+
+    /** From the module's start: cached hashes go with the account's last session. */
+    void start(ModuleContext ctx) {
+        ctx.sessions().onUnbind(s -> hashes.offline(s.jid().bare()));
     }
 
     void register(HandlerRegistry.Builder b) {
@@ -73,7 +76,7 @@ final class Avatars implements PepModule.Follower {
     @Override
     public void published(Jid owner, String node, PubSubItem item, boolean sync) {
         if (node.equals(METADATA)) {
-            hashes.remove(owner);
+            hashes.invalidate(owner);
         }
         if (sync || !node.equals(METADATA) || item.payload() == null) {
             return;
@@ -180,32 +183,24 @@ final class Avatars implements PepModule.Follower {
         }
     }
 
-    /** The id of the current avatar, "" when disabled, null when the account never published one. */
     @Override
     public void removed(Jid owner, String node, List<String> ids, boolean sync) {
         if (node.equals(METADATA)) {
-            hashes.remove(owner);
+            hashes.invalidate(owner);
         }
     }
 
-    /** The account is gone: its cached hash too. */
+    /** The account is gone (its nodes were deleted with it). */
     void forget(Jid owner) {
-        hashes.remove(owner);
+        hashes.invalidate(owner);
     }
 
-    /**
-     * The hash of {@link #currentHash}, cached: every broadcast presence needs it, and reading it means a
-     * store query and a parse. Entries are dropped when the metadata node changes (through this
-     * follower) and with the account. {@code computeIfAbsent} makes an invalidation that races a read
-     * wait for it, so a stale hash is never kept. At most {@link #MAX_CACHED} accounts are cached.
-     */
-    String cachedHash(Jid owner) {
-        if (hashes.size() >= MAX_CACHED) {
-            hashes.clear();
-        }
-        return hashes.computeIfAbsent(owner, o -> Optional.ofNullable(currentHash(o))).orElse(null);
+    /** Accounts whose hash is cached (tests). */
+    int cachedHashes() {
+        return hashes.size();
     }
 
+    /** The id of the current avatar, "" when disabled, null when the account never published one (a store read). */
     String currentHash(Jid owner) {
         List<PubSubItem> last = pep.store().items(owner, METADATA, 1);
         if (last.isEmpty() || last.get(0).payload() == null) {
@@ -222,7 +217,7 @@ final class Avatars implements PepModule.Follower {
     // ---------------------------------------------------------------- presence (XEP-0398 §4)
 
     Presence withPhotoHash(Jid owner, Presence p) {
-        String hash = cachedHash(owner);
+        String hash = hashes.get(owner);
         if (hash == null) {
             return p;
         }
