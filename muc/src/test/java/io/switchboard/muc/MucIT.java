@@ -235,6 +235,28 @@ class MucIT {
         }
     }
 
+    /**
+     * The interop suite's {@code mucLeaveTest} (reported through {@code InteropIT.RACY}): a user joins a room that does
+     * not exist (created and locked, XEP-0045 §10.1.1), leaves it at once, and joins the same name again.
+     */
+    @Test
+    void theSoleOwnerLeavingALockedRoomGetsItsSelfPresenceAndTheRoomGoes() throws Exception {
+        try (RawClient carol = login("carol")) {
+            XmlElement created = join(carol, "leave-at-once", "nick-one", "");
+            assertThat(codes(created)).contains(110, 201);
+            carol.send("<presence type='unavailable' id='bye' to='leave-at-once@" + S + "/nick-one'/>");
+            XmlElement left = presence(carol);
+            assertThat(left.attr("type")).isEqualTo("unavailable");
+            assertThat(left.attr("from")).isEqualTo("leave-at-once@" + S + "/nick-one");
+            assertThat(left.attr("to")).isEqualTo("carol@" + D + "/r");
+            assertThat(codes(left)).contains(110);
+            assertThat(item(left).attr("role")).isEqualTo("none");
+            // The room was locked and is empty: it went (§10.1.1), so the same join creates it again.
+            XmlElement again = join(carol, "leave-at-once", "nick-one", "");
+            assertThat(codes(again)).contains(110, 201);
+        }
+    }
+
     @Test
     void twoSessionsOfOneUserShareANick() throws Exception {
         try (RawClient alice = login("alice"); RawClient phone = login(server, "carol", "phone");

@@ -105,7 +105,15 @@ class InteropIT {
             "the test waits for the refused occupant's participant listener to see the error presence, but Smack's"
                     + " MultiUserChat.join removes that listener when the error arrives, racing the listener's asynchronous"
                     + " delivery (the test's own comment: 'This is not watertight though'); the refusal itself"
-                    + " (service-unavailable, XEP-0045 §7.2.9) is asserted by muc/MucLimitsIT");
+                    + " (service-unavailable, XEP-0045 §7.2.9) is asserted by muc/MucLimitsIT",
+            "MultiUserChatOccupantIntegrationTest.mucLeaveTest",
+            "a lock-order race inside Smack 4.5.0-beta5, in the test's clean-up: the leave's reflected self-presence"
+                    + " (110) is handed to MultiUserChat's presence listener, which calls the synchronized userHasLeft()"
+                    + " while Smack's reader thread waits for that listener (AbstractXMPPConnection runs such listeners"
+                    + " and waits on a semaphore); when the test thread's rejoin in its finally block takes the"
+                    + " MultiUserChat monitor first, the reader stays blocked, the room's answer is not read, and the"
+                    + " rejoin times out after 5 s (thread dump and stanza log in docs/interop.md); the leave itself had"
+                    + " succeeded; the sole owner's leave of a locked room and the rejoin are asserted by muc/MucIT");
 
     /** Classes not run by default, with the reason written into the report. */
     static final Map<String, String> NOT_RUN = Map.of(

@@ -46,11 +46,18 @@ final class Avatars implements PepModule.Follower {
     private final PepModule pep;
     private final VCardStore vcards;
     private final long vcardMax;
+    private final AvatarHashes hashes;
 
     Avatars(PepModule pep, ModuleContext ctx) {
         this.pep = pep;
         this.vcards = ctx.storage().vcards();
         this.vcardMax = ctx.config().get(CoreSettings.VCARD_MAX_BYTES).bytes();
+        this.hashes = new AvatarHashes(this::currentHash, owner -> ctx.sessions().isOnline(owner));
+    }
+
+    /** From the module's start: cached hashes go with the account's last session. */
+    void start(ModuleContext ctx) {
+        ctx.sessions().onUnbind(s -> hashes.offline(s.jid().bare()));
     }
 
     void register(HandlerRegistry.Builder b) {
@@ -68,6 +75,9 @@ final class Avatars implements PepModule.Follower {
 
     @Override
     public void published(Jid owner, String node, PubSubItem item, boolean sync) {
+        if (node.equals(METADATA)) {
+            hashes.invalidate(owner);
+        }
         if (sync || !node.equals(METADATA) || item.payload() == null) {
             return;
         }
@@ -173,7 +183,24 @@ final class Avatars implements PepModule.Follower {
         }
     }
 
-    /** The id of the current avatar, "" when disabled, null when the account never published one. */
+    @Override
+    public void removed(Jid owner, String node, List<String> ids, boolean sync) {
+        if (node.equals(METADATA)) {
+            hashes.invalidate(owner);
+        }
+    }
+
+    /** The account is gone (its nodes were deleted with it). */
+    void forget(Jid owner) {
+        hashes.invalidate(owner);
+    }
+
+    /** Accounts whose hash is cached (tests). */
+    int cachedHashes() {
+        return hashes.size();
+    }
+
+    /** The id of the current avatar, "" when disabled, null when the account never published one (a store read). */
     String currentHash(Jid owner) {
         List<PubSubItem> last = pep.store().items(owner, METADATA, 1);
         if (last.isEmpty() || last.get(0).payload() == null) {
@@ -190,7 +217,7 @@ final class Avatars implements PepModule.Follower {
     // ---------------------------------------------------------------- presence (XEP-0398 §4)
 
     Presence withPhotoHash(Jid owner, Presence p) {
-        String hash = currentHash(owner);
+        String hash = hashes.get(owner);
         if (hash == null) {
             return p;
         }

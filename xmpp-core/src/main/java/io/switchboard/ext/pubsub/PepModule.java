@@ -179,10 +179,14 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     @Override
     public void start(ModuleContext c) {
         c.presence().addListener(this);
+        avatars.start(c);
         c.storage().onAccountChange(change -> {
             if (change.kind() == io.switchboard.store.AccountChange.Kind.DELETED) {
                 try {
                     store.deleteAll(change.jid().bare());
+                    if (avatars != null) {
+                        avatars.forget(change.jid().bare());
+                    }
                     LOG.debug("PEP nodes of deleted account {} removed", change.jid());
                 } catch (RuntimeException e) {
                     LOG.warn("Cannot remove the PEP nodes of deleted account {}: {}", change.jid(), e.getMessage());
@@ -859,6 +863,11 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     @Override
     public Presence outgoing(ClientSession s, Presence p) {
         return avatars == null ? p : avatars.withPhotoHash(s.jid().bare(), p);
+    }
+
+    /** Accounts whose XEP-0398 avatar hash is cached: those online here that sent presence (admin console, tests). */
+    public int cachedAvatarHashes() {
+        return avatars == null ? 0 : avatars.cachedHashes();
     }
 
     /** Verified caps hashes cached (for the admin console and tests). */
