@@ -22,7 +22,6 @@ import java.util.function.Supplier;
  * @param registration        in-band registration, or null when closed
  * @param preAuthLimits       parser limits before authentication
  * @param limits              parser limits after authentication
- * @param inlineMessages      1:1 messages to online local accounts are handled on the network thread
  */
 public record C2sContext(
         String domain,
@@ -52,6 +51,5 @@ public record C2sContext(
         int maxUnacked,
         io.switchboard.store.FastTokenStore fastTokens,
         Duration fastTokenLifetime,
-        java.time.Clock clock,
-        boolean inlineMessages) {
+        java.time.Clock clock) {
 }

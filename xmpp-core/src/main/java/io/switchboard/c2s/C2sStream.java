@@ -75,8 +75,7 @@ public final class C2sStream implements ConnectionHandler {
     private final Instant started = Instant.now();
     private final String ip;
 
-    /** Guarded by this; volatile because {@link #handlesInline} reads it on the network thread. */
-    private volatile State state = State.CONNECTED;
+    private State state = State.CONNECTED;
     private volatile boolean headerSent;
     /** Set once the stream is being closed, by whichever thread closes it. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -117,23 +116,6 @@ public final class C2sStream implements ConnectionHandler {
                     ctx.preAuthTimeout().toSeconds());
             streamError(StreamError.of("connection-timeout", "authentication took too long"));
         }
-    }
-
-    /**
-     * A 1:1 message from a bound session to a local account with a session on this node is handled
-     * on the network thread: its whole path (archive queue, carbons, block lists, push
-     * registrations, the recipients' connections) uses only what is in memory for online accounts
-     * (their caches are loaded when a session binds). Anything else goes to a worker.
-     */
-    @Override
-    public boolean handlesInline(XmlElement e) {
-        if (!ctx.inlineMessages() || state != State.READY || closed || !e.local().equals("message")
-                || !e.ns().equals(Ns.CLIENT)) {
-            return false;
-        }
-        Jid to = Jid.tryOf(e.attr("to")).orElse(null);
-        return to != null && to.hasLocal() && ctx.router().isLocalDomain(to.domain())
-                && ctx.sessions().isOnline(to.bare());
     }
 
     @Override

@@ -122,10 +122,6 @@ public final class CoreSettings {
     public static final Setting<Integer> IO_THREADS = Setting.integer("server.io-threads", 0, 0, 256,
             "Threads that read, decrypt and parse network input (0 = cores + 1).");
 
-    public static final Setting<Boolean> INLINE_MESSAGES = Setting.bool("server.inline-messages", true,
-            "Handle a client's 1:1 message to an online local account on the network thread that read it "
-            + "(no hand-off to a worker thread; nothing on that path blocks).");
-
     private CoreSettings() {
     }
 
@@ -140,6 +136,6 @@ public final class CoreSettings {
                 FAST_TOKEN_LIFETIME, AUTH_SCRAM_ITERATIONS, AUTH_MAX_FAILURES_PER_STREAM, AUTH_FAILURES_BEFORE_DELAY, AUTH_MAX_DELAY,
                 OFFLINE_QUOTA, OFFLINE_MAX_BYTES, ROSTER_MAX_ITEMS, ROSTER_MAX_PENDING, PRIVATE_MAX_BYTES,
                 ARCHIVE_RETENTION, ARCHIVE_MAX_PAGE, BLOCKLIST_MAX_ITEMS, VCARD_MAX_BYTES,
-                VERSION_SHOW_OS, WORKER_THREADS, IO_THREADS, INLINE_MESSAGES);
+                VERSION_SHOW_OS, WORKER_THREADS, IO_THREADS);
     }
 }

@@ -178,8 +178,8 @@ public final class XmppServer implements AutoCloseable {
             router.addHook(carbons);
             router.addHook(archiveService.stripOwnIds());
             sessions.onUnbind(s -> blocking.evictIfOffline(s.jid().bare()));
-            // What a message to or from an online account consults is in memory from its bind on
-            // (C2sStream.handlesInline relies on it).
+            // What a message to or from an online account consults is in memory from its bind on,
+            // so that routing a message between online accounts reads no storage.
             sessions.onBind(s -> {
                 blocking.load(s.jid().bare());
                 archiveService.preferences(s.jid().bare());
@@ -231,7 +231,7 @@ public final class XmppServer implements AutoCloseable {
                     tracker, scheduler, () -> infoRef[0], accounts, streams, streamManagement,
                     config.get(CoreSettings.C2S_RESUME_TIMEOUT), config.get(CoreSettings.C2S_MAX_UNACKED),
                     config.get(CoreSettings.FAST_TOKEN_LIFETIME).isZero() ? null : storage.fastTokens(),
-                    config.get(CoreSettings.FAST_TOKEN_LIFETIME), clock, config.get(CoreSettings.INLINE_MESSAGES));
+                    config.get(CoreSettings.FAST_TOKEN_LIFETIME), clock);
 
             int workers = config.get(CoreSettings.WORKER_THREADS);
             if (workers == 0) {

@@ -6,9 +6,8 @@ import io.switchboard.xml.XmlStreamException;
 
 /**
  * The stream logic of one connection. The transport calls these methods one at a time and in
- * the order the events happened, on a worker thread, so implementations may block briefly
- * (storage) but need no locking for their own state. The one exception is an element the handler
- * declares non-blocking ({@link #handlesInline}), which runs on the network thread.
+ * the order the events happened, on a worker thread (never on a network I/O thread), so
+ * implementations may block briefly (storage) but need no locking for their own state.
  */
 public interface ConnectionHandler {
 
@@ -39,16 +38,4 @@ public interface ConnectionHandler {
      * @implNote must be a non-blocking pure function of the element.
      */
     boolean pausesInputAfter(XmlElement element);
-
-    /**
-     * Called on the network thread for a top-level element when nothing of this connection waits
-     * for or runs on a worker: true when {@link #onElement} may run right there, on the network
-     * thread, because handling this element cannot block (no storage, no waiting). The transport
-     * then calls {@code onElement} on that thread, still one event at a time and in order.
-     *
-     * @implNote must be a non-blocking function of the element and of the handler's published state.
-     */
-    default boolean handlesInline(XmlElement element) {
-        return false;
-    }
 }

@@ -4,11 +4,7 @@ import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
 
-/**
- * First in a listener's chain: connections refused by the per-IP cap go no further (no TLS, no
- * parser). Being first, it also runs what the parser kept for handling on the I/O thread, after the
- * read has left the TLS filter.
- */
+/** First in the chain: connections refused by the per-IP cap go no further (no TLS, no parser). */
 final class GateFilter extends IoFilterAdapter {
 
     static final AttributeKey REFUSED = new AttributeKey(GateFilter.class, "refused");
@@ -28,9 +24,5 @@ final class GateFilter extends IoFilterAdapter {
             return;
         }
         super.messageReceived(next, session, message);
-        MinaConnection c = MinaTransport.connection(session);
-        if (c != null) {
-            c.runInline();
-        }
     }
 }

@@ -60,17 +60,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     private NextFilter next;
     private boolean readSuspended;
     private final AtomicInteger queued = new AtomicInteger();
-    /** Events handed to the worker and not finished yet (all kinds, not only elements). */
-    private final AtomicInteger atWorker = new AtomicInteger();
-    /** Whether this session's elements may be handled on the I/O thread (see {@link #runInline}). */
-    private final boolean inlineAllowed;
-    /** Guarded by this: elements the handler takes on the I/O thread once the read is done. */
-    private List<XmlElement> inline;
 
     MinaConnection(IoSession session, MinaTransport transport, XmlLimits limits, long maxWriteQueue, boolean gateHeld,
-                   TlsContexts tls, boolean inlineAllowed) {
+                   TlsContexts tls) {
         this.session = session;
-        this.inlineAllowed = inlineAllowed;
         this.tls = tls;
         this.transport = transport;
         this.maxWriteQueue = maxWriteQueue;
@@ -108,11 +101,11 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
             } else {
                 side.write(bytes, 0, len);
             }
-            dispatch(true);
+            dispatch();
             return;
         }
         feed(bytes, 0, len);
-        dispatch(true);
+        dispatch();
     }
 
     private void feed(byte[] bytes, int off, int len) {
@@ -130,77 +123,19 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         suspendRead();
     }
 
-    /**
-     * Hands the parsed events on. An element the handler can take without blocking
-     * ({@link ConnectionHandler#handlesInline}) while nothing of this session is at the worker is
-     * kept for {@link #runInline} on this I/O thread instead: no thread hand-off, which at a
-     * moderate load is most of a message's cost. The first event that must go to the worker takes
-     * any such element kept before it along, so the order of a session's events never changes.
-     *
-     * @param fromRead called by the I/O thread's read (not by a worker resuming input)
-     */
-    private void dispatch(boolean fromRead) {
+    private void dispatch() {
         if (out.isEmpty()) {
             return;
         }
         List<StreamEvent> events = new ArrayList<>(out);
         out.clear();
         for (StreamEvent ev : events) {
-            if (fromRead && inlineAllowed && ev instanceof StreamEvent.Element el && atWorker.get() == 0
-                    && handler.handlesInline(el.element())) {
-                if (inline == null) {
-                    inline = new ArrayList<>(4);
-                }
-                inline.add(el.element());
-                continue;
+            if (ev instanceof StreamEvent.Element) {
+                queued.incrementAndGet();
             }
-            if (inline != null && !inline.isEmpty()) {
-                for (XmlElement kept : inline) {
-                    toWorker(new StreamEvent.Element(kept));
-                }
-                inline.clear();
-            }
-            toWorker(ev);
+            next.messageReceived(session, ev);
         }
         updateReading();
-    }
-
-    private void toWorker(StreamEvent ev) {
-        if (ev instanceof StreamEvent.Element) {
-            queued.incrementAndGet();
-        }
-        atWorker.incrementAndGet();
-        next.messageReceived(session, ev);
-    }
-
-    /** The worker has finished one event of this session. */
-    void eventDone() {
-        atWorker.decrementAndGet();
-    }
-
-    /**
-     * Runs on the I/O thread after a read has gone through the whole filter chain, so that no TLS
-     * lock of this session is held while the handler writes to other sessions (two I/O threads
-     * each holding its session's TLS lock and writing to the other's would deadlock).
-     */
-    void runInline() {
-        List<XmlElement> todo;
-        synchronized (this) {
-            if (inline == null || inline.isEmpty()) {
-                return;
-            }
-            todo = new ArrayList<>(inline);
-            inline.clear();
-        }
-        for (XmlElement e : todo) {
-            try {
-                handler.onElement(e);
-            } catch (RuntimeException ex) {
-                LOG.warn("Unexpected error handling input from {}; closing the connection", remoteAddress(), ex);
-                abort();
-                return;
-            }
-        }
     }
 
     /**
@@ -423,7 +358,7 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
                 fail(e);
             }
             if (next != null) {
-                dispatch(false);
+                dispatch();
             }
             updateReading();
         }

@@ -45,9 +45,8 @@ final class MinaHandler extends IoHandlerAdapter {
         if (spec.idleSeconds() > 0) {
             session.getConfig().setIdleTime(IdleStatus.READER_IDLE, spec.idleSeconds());
         }
-        // Inline handling needs the gate filter, first in a listener's chain (see MinaConnection.runInline).
         MinaConnection c = new MinaConnection(session, transport, spec.limits(), spec.maxWriteQueueBytes(), gated,
-                spec.tls(), listenerSetup != null);
+                spec.tls());
         session.setAttribute(MinaTransport.CONNECTION, c);
         if (spec.directTlsClient()) {
             session.getFilterChain().addBefore(MinaTransport.XMPP_FILTER, MinaTransport.TLS_FILTER,
@@ -71,22 +70,18 @@ final class MinaHandler extends IoHandlerAdapter {
             return;
         }
         ConnectionHandler h = c.handler();
-        try {
-            if (message instanceof StreamEvent.Element e) {
-                try {
-                    h.onElement(e.element());
-                } finally {
-                    c.elementProcessed();
-                }
-            } else if (message instanceof StreamEvent.Open o) {
-                h.onStreamOpen(o.header());
-            } else if (message instanceof StreamEvent.Close) {
-                h.onStreamClose();
-            } else if (message instanceof StreamEvent.Error err) {
-                h.onParseError(err.error());
+        if (message instanceof StreamEvent.Element e) {
+            try {
+                h.onElement(e.element());
+            } finally {
+                c.elementProcessed();
             }
-        } finally {
-            c.eventDone();
+        } else if (message instanceof StreamEvent.Open o) {
+            h.onStreamOpen(o.header());
+        } else if (message instanceof StreamEvent.Close) {
+            h.onStreamClose();
+        } else if (message instanceof StreamEvent.Error err) {
+            h.onParseError(err.error());
         }
     }
 
