@@ -4,6 +4,7 @@ import io.switchboard.cluster.KeyOwnership;
 import io.switchboard.cluster.NodeId;
 import io.switchboard.cluster.NodeMessenger;
 import io.switchboard.ext.mam.ArchiveIds;
+import io.switchboard.ext.mam.Archiver;
 import io.switchboard.handler.DiscoHandler;
 import io.switchboard.jid.Jid;
 import io.switchboard.routing.Component;
@@ -61,6 +62,8 @@ final class MucService implements Component {
     private final StanzaRouter router;
     private final MucRoomStore store;
     private final MessageArchive archive;
+    /** Room messages are archived in batches off the room's lane; reads flush it first. */
+    private final Archiver archiver;
     private final Clock clock;
     private final Limits limits;
     private final Lanes lanes;
@@ -87,6 +90,7 @@ final class MucService implements Component {
         this.router = router;
         this.store = store;
         this.archive = archive;
+        this.archiver = new Archiver(archive, "muc-archive-writer");
         this.clock = clock;
         this.limits = limits;
         this.secret = secret.clone();
@@ -117,6 +121,7 @@ final class MucService implements Component {
 
     void stop() {
         lanes.shutdown();
+        archiver.close();
     }
 
     @Override
@@ -336,18 +341,21 @@ final class MucService implements Component {
     }
 
     void archive(ArchivedMessage m) {
-        archive.append(List.of(m));
+        archiver.add(m);
     }
 
     ArchivePage queryArchive(ArchiveQuery q) {
+        archiver.flush();
         return archive.query(q);
     }
 
     Optional<ArchivedMessage> findArchived(Jid room, long id) {
+        archiver.flush();
         return archive.find(room, id);
     }
 
     void replaceArchived(Jid room, long id, String stanza) {
+        archiver.flush();
         archive.replace(room, id, stanza);
     }
 

@@ -40,8 +40,13 @@ public final class Archiver implements AutoCloseable {
     private volatile boolean stopping;
 
     public Archiver(MessageArchive archive) {
+        this(archive, "archive-writer");
+    }
+
+    /** @param threadName the writer thread's name (one writer per archive user: accounts, a group chat service) */
+    public Archiver(MessageArchive archive, String threadName) {
         this.archive = archive;
-        this.writer = new Thread(this::run, "archive-writer");
+        this.writer = new Thread(this::run, threadName);
         writer.setDaemon(true);
         writer.start();
     }
