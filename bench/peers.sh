@@ -43,6 +43,12 @@ pin() {
   if [ -n "$SERVER_CPUS" ] && command -v taskset >/dev/null; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi
 }
 
+# Like pin, in place of the calling (sub)shell: `(pin_exec CMD ...) &` makes $! the command's own
+# PID (a shell function run in the background is a subshell whose PID is not the server's).
+pin_exec() {
+  if [ -n "$SERVER_CPUS" ] && command -v taskset >/dev/null; then exec taskset -c "$SERVER_CPUS" "$@"; else exec "$@"; fi
+}
+
 pidfile() { echo "$PEERS_DIR/$1/$1.pid"; }
 
 alive() {
@@ -228,11 +234,12 @@ start_prosody() {
   [ -f "$d/prosody.cfg.lua" ] || { echo "peers: run 'bench/peers.sh setup' first" >&2; exit 1; }
   ulimit -n "$(ulimit -Hn)"
   rm -f "$d/prosody.pid"
-  pin setpriv --reuid=prosody --regid=prosody --init-groups prosody --config "$d/prosody.cfg.lua" \
+  (pin_exec setpriv --reuid=prosody --regid=prosody --init-groups prosody --config "$d/prosody.cfg.lua") \
     > "$d/stdout.log" 2>&1 &
   echo $! > "$d/prosody.pid.launch"
   wait_port 15222 60
-  # mod_posix writes the PID file; setpriv and env exec, so both name the same process.
+  # mod_posix writes the PID file; taskset and setpriv exec, so the launch PID is Prosody's too.
+  for _ in $(seq 1 50); do [ -s "$d/prosody.pid" ] && break; sleep 0.1; done
   [ -s "$d/prosody.pid" ] || cp "$d/prosody.pid.launch" "$d/prosody.pid"
   check_loopback "$(cat "$d/prosody.pid")"
   echo "prosody started: pid $(cat "$d/prosody.pid"), c2s 127.0.0.1:15222, direct TLS 15223"
