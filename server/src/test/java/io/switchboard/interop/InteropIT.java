@@ -113,7 +113,14 @@ class InteropIT {
                     + " and waits on a semaphore); when the test thread's rejoin in its finally block takes the"
                     + " MultiUserChat monitor first, the reader stays blocked, the room's answer is not read, and the"
                     + " rejoin times out after 5 s (thread dump and stanza log in docs/interop.md); the leave itself had"
-                    + " succeeded; the sole owner's leave of a locked room and the rejoin are asserted by muc/MucIT");
+                    + " succeeded; the sole owner's leave of a locked room and the rejoin are asserted by muc/MucIT",
+            "MultiUserChatOccupantIntegrationTest.mucJoinPresenceInformationTest",
+            "the test adds a participant listener, calls join() and at once counts the presences that listener saw;"
+                    + " Smack 4.5 returns from join() when its collector, fed on the reader thread, has the self-presence,"
+                    + " while participant listeners run later on Smack's listener executor (XMPPConnection.addStanzaListener),"
+                    + " so the count can be taken before the earlier occupants' presences, which the server sent first, are"
+                    + " handed to the listener (seen twice, 2 of 3 counted); the join sequence (every occupant's presence,"
+                    + " then the self-presence with 110) is asserted by muc/MucIT");
 
     /** Classes not run by default, with the reason written into the report. */
     static final Map<String, String> NOT_RUN = Map.of(
