@@ -205,6 +205,7 @@ class MucRegistrationApprovalIT {
             XmlElement seen = presence(alice);
             assertThat(seen.attr("from")).isEqualTo(room + "/B");
             assertThat(item(seen).attr("affiliation")).isEqualTo("member");
+            assertThat(item(seen).child(MucIT.USER, "actor").attr("nick")).isEqualTo("A");
             assertThat(outcome(bob, room)).contains("approved");
             assertThat(MucRegistrationIT.reservedNick(bob, "vetted")).isEqualTo("Bobby");
         }
@@ -231,6 +232,74 @@ class MucRegistrationApprovalIT {
             assertThat(outcome(bob, room)).contains("declined");
             assertThat(ask(dave, "d2", room, "set", registerForm("Dave")).attr("type")).isEqualTo("result");
             assertThat(value(fields(formMessage(alice, room)), "muc#jid")).isEqualTo("dave@" + D);
+        }
+    }
+
+    @Test
+    void aRequestThatCanNoLongerBeGrantedIsRefused() throws Exception {
+        try (RawClient alice = login("alice"); RawClient bob = login("bob"); RawClient dave = login("dave");
+             RawClient erin = login("erin")) {
+            String room = "contested@" + S;
+            create(alice, "contested", "A", "<field var='x-switchboard#roomconfig_registration'><value>approval</value></field>");
+            // A decision without the user or the answer is malformed.
+            alice.send("<message to='" + room + "'><x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='FORM_TYPE'><value>" + MUC + "#register</value></field>"
+                    + "<field var='muc#register_allow'><value>1</value></field></x></message>");
+            assertThat(messageError(alice, room)).isEqualTo("bad-request");
+
+            // A pending request does not hold the nick against joins: bob enters as "erin" meanwhile,
+            // and the approval then fails; erin is told.
+            assertThat(ask(erin, "e", room, "set", registerForm("Erin")).attr("type")).isEqualTo("result");
+            formMessage(alice, room);
+            join(bob, "contested", "erin", "");
+            presence(alice);
+            alice.send(decision(room, "erin", "Erin", true));
+            assertThat(messageError(alice, room)).isEqualTo("conflict");
+            assertThat(outcome(erin, room)).contains("could not be completed");
+            assertThat(members(alice, room)).isEmpty();
+
+            // Banning the requester drops the request.
+            assertThat(ask(dave, "d", room, "set", registerForm("Dave")).attr("type")).isEqualTo("result");
+            formMessage(alice, room);
+            assertThat(ask(alice, "ban", room, "set", "<query xmlns='" + ADMIN + "'>"
+                    + "<item affiliation='outcast' jid='dave@" + D + "'/></query>").attr("type")).isEqualTo("result");
+            alice.send(decision(room, "dave", "Dave", true));
+            assertThat(messageError(alice, room)).isEqualTo("item-not-found");
+            assertThat(MucRegistrationIT.reservedNick(dave, "contested")).isNull();
+        }
+    }
+
+    @Test
+    void approvedRegistrationsArePersistedAndPendingRequestsAreForgottenAtARestart() throws Exception {
+        InMemoryMucRoomStore rooms = new InMemoryMucRoomStore();
+        InMemoryStorage shared = new InMemoryStorage();
+        Map<String, String> settings = Map.of();
+        String room = "kept@" + S;
+        try (TestServer first = TestServer.start(settings, c -> shared, List.of(new MucModule(rooms)))) {
+            for (String u : new String[]{"owner", "regular", "other"}) {
+                first.addUser(u, u + "-pw");
+            }
+            try (RawClient o = MucIT.login(first, "owner", "r"); RawClient r = MucIT.login(first, "regular", "r");
+                 RawClient other = MucIT.login(first, "other", "r")) {
+                create(o, "kept", "O", field("persistentroom", "1") + field("membersonly", "1"));
+                assertThat(ask(r, "reg", room, "set", registerForm("Regular")).attr("type")).isEqualTo("result");
+                formMessage(o, room);
+                o.send(decision(room, "regular", "Regular", true));
+                assertThat(outcome(r, room)).contains("approved");
+                assertThat(ask(other, "reg", room, "set", registerForm("Other")).attr("type")).isEqualTo("result");
+                formMessage(o, room);
+            }
+        }
+        try (TestServer second = TestServer.start(settings, c -> shared, List.of(new MucModule(storage -> rooms)));
+             RawClient o = MucIT.login(second, "owner", "r"); RawClient r = MucIT.login(second, "regular", "r");
+             RawClient other = MucIT.login(second, "other", "r")) {
+            assertThat(MucRegistrationIT.reservedNick(r, "kept")).isEqualTo("Regular");
+            assertThat(item(join(r, "kept", "Regular", "")).attr("affiliation")).isEqualTo("member");
+            // The pending request is gone: nothing to approve, and the user may ask again.
+            o.send(decision(room, "other", "Other", true));
+            assertThat(messageError(o, room)).isEqualTo("item-not-found");
+            assertThat(ask(other, "again", room, "set", registerForm("Other")).attr("type")).isEqualTo("result");
+            assertThat(value(fields(formMessage(o, room)), "muc#jid")).isEqualTo("other@" + D);
         }
     }
 }
