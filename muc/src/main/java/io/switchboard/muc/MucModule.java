@@ -47,6 +47,8 @@ public final class MucModule implements ServerModule {
             "Whether new rooms are persistent (kept when empty) until their owner changes it.");
     public static final Setting<Integer> MAM_MAX_PAGE = Setting.integer("muc.archive-max-page", 100, 1, 1000,
             "Most messages one room archive query returns per page.");
+    public static final Setting<Integer> PENDING_REGISTRATIONS = Setting.integer("muc.pending-registrations", 100, 1,
+            100_000, "Registration requests one room keeps awaiting an admin's approval (more get resource-constraint).");
 
     /** Who may create rooms. */
     public enum CreateRooms { LOCAL, ANYONE }
@@ -83,7 +85,7 @@ public final class MucModule implements ServerModule {
     @Override
     public List<Setting<?>> settings() {
         return List.of(DOMAIN, CREATE_ROOMS, ROOMS_PER_USER, MAX_MESSAGE_SIZE, HISTORY_SIZE, MAX_OCCUPANTS, JOIN_RATE,
-                LANES, DEFAULT_LOGGING, DEFAULT_PERSISTENT, MAM_MAX_PAGE);
+                LANES, DEFAULT_LOGGING, DEFAULT_PERSISTENT, MAM_MAX_PAGE, PENDING_REGISTRATIONS);
     }
 
     @Override
@@ -95,7 +97,7 @@ public final class MucModule implements ServerModule {
         long maxSize = Math.min(Integer.MAX_VALUE, c.get(MAX_MESSAGE_SIZE).bytes());
         MucService.Limits limits = new MucService.Limits(c.get(HISTORY_SIZE), (int) maxSize, c.get(MAX_OCCUPANTS),
                 c.get(ROOMS_PER_USER), c.get(JOIN_RATE), c.get(MAM_MAX_PAGE), c.get(CREATE_ROOMS) == CreateRooms.LOCAL,
-                c.get(DEFAULT_LOGGING), c.get(DEFAULT_PERSISTENT));
+                c.get(DEFAULT_LOGGING), c.get(DEFAULT_PERSISTENT), c.get(PENDING_REGISTRATIONS));
         byte[] secret = c.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
                 ? ServerSecret.random() : ServerSecret.loadOrCreate(Path.of(c.get(CoreSettings.DATA_DIR)));
         MucRoomStore store = Objects.requireNonNull(stores.apply(ctx.storage()), "room store");

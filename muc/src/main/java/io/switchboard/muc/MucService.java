@@ -54,7 +54,8 @@ final class MucService implements Component {
 
     /** The service's limits and defaults. */
     record Limits(int historySize, int maxMessageSize, int maxOccupants, int roomsPerUser, int joinsPerMinute,
-                  int mamMaxPage, boolean localCreatorsOnly, boolean defaultLogging, boolean defaultPersistent) {
+                  int mamMaxPage, boolean localCreatorsOnly, boolean defaultLogging, boolean defaultPersistent,
+                  int pendingRegistrations) {
     }
 
     private final String domain;
@@ -293,6 +294,10 @@ final class MucService implements Component {
 
     int historySize() {
         return limits.historySize();
+    }
+
+    int pendingRegistrations() {
+        return limits.pendingRegistrations();
     }
 
     int maxMessageSize() {

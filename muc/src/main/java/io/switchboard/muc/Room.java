@@ -56,6 +56,10 @@ final class Room {
     private record HistoryEntry(XmlElement message, Instant at, int chars, long id) {
     }
 
+    /** A registration request (§9.9): who asked (the full JID, to tell the outcome) and for which nick. */
+    private record PendingRegistration(Jid requester, String nick) {
+    }
+
     final Jid jid;
     private final MucService service;
     private volatile RoomConfig config;
@@ -64,6 +68,13 @@ final class Room {
     /** Registered nicks (§7.10), by bare JID, and who holds each, by {@link MucRoomRecord#nickKey}. */
     private final Map<Jid, String> registered = new HashMap<>();
     private final Map<String, Jid> reservedBy = new HashMap<>();
+    /**
+     * §9.9: registrations awaiting an admin's decision, by the requester's bare JID, oldest first;
+     * at most {@link MucService#pendingRegistrations()}; kept in memory only (lost at a restart).
+     */
+    private final Map<Jid, PendingRegistration> pendingRegistrations = new LinkedHashMap<>();
+    /** Whether the log already says that the requests are at their bound (once until one is decided). */
+    private boolean pendingFullLogged;
     private final Map<String, Occupant> byNick = new LinkedHashMap<>();
     private final Map<Jid, Occupant> byReal = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
@@ -759,6 +770,10 @@ final class Room {
             voiceRequest(o, m, form);
             return;
         }
+        if (form != null && (REGISTER_FORM.equals(Forms.formType(form)) || "cancel".equals(form.attr("type")))) {
+            registrationDecision(o, m, form);
+            return;
+        }
         service.bounce(m, StanzaError.badRequest("send groupchat messages to the room"));
     }
 
@@ -1181,6 +1196,9 @@ final class Room {
         if (to == Affiliation.NONE || to == Affiliation.OUTCAST) {
             // A nick is registered by becoming a member (§7.10); losing the affiliation ends the reservation.
             unreserve(bare);
+            if (to == Affiliation.OUTCAST && pendingRegistrations.containsKey(bare)) {
+                dropPending(bare);
+            }
         }
         for (Occupant o : List.copyOf(byNick.values())) {
             if (!o.real.sameBare(bare)) {
@@ -1333,6 +1351,13 @@ final class Room {
             if (q.elements().size() != 1) {
                 throw new StanzaException(StanzaError.badRequest("<remove/> must be the only child"));
             }
+            if (current == null && pendingRegistrations.containsKey(bare)) {
+                dropPending(bare);
+                // Withdrawing a request that awaits approval.
+                reply(iq, null);
+                LOG.info("{} withdrew its registration request in {}", bare, jid);
+                return;
+            }
             if (current == null) {
                 throw new StanzaException(StanzaError.registrationRequired("you have no registered nickname here"));
             }
@@ -1353,6 +1378,10 @@ final class Room {
             return;
         }
         checkMayRegister(aff);
+        boolean approval = needsApproval(aff);
+        if (approval && pendingRegistrations.containsKey(bare)) {
+            throw new StanzaException(StanzaError.conflict("your registration request is awaiting approval"));
+        }
         if (x == null || !"submit".equals(x.attr("type"))) {
             throw new StanzaException(StanzaError.badRequest("submit the " + REGISTER_FORM + " form"));
         }
@@ -1376,6 +1405,10 @@ final class Room {
                 throw new StanzaException(StanzaError.conflict("another occupant is using that nickname"));
             }
         }
+        if (approval) {
+            requestApproval(iq, from, nick, key);
+            return;
+        }
         reserve(bare, nick);
         if (aff == Affiliation.NONE) {
             applyAffiliation(bare, Affiliation.MEMBER, null, null);
@@ -1383,6 +1416,145 @@ final class Room {
         service.persist(this);
         reply(iq, null);
         LOG.info("{} registered nick {} in {}", bare, nick, jid);
+    }
+
+    /**
+     * Whether a registration waits for an admin (§9.9): an unaffiliated user's, when the room says
+     * {@code approval}, or says {@code anyone} but is members-only (registration makes members).
+     */
+    private boolean needsApproval(Affiliation aff) {
+        RoomConfig c = config;
+        return aff == Affiliation.NONE
+                && (c.registration().equals("approval") || c.membersOnly() && c.registration().equals("anyone"));
+    }
+
+    /**
+     * §7.10/§9.9: the request is acknowledged at once (the IQ result says it was received); the
+     * owners and admins get the {@code muc#register} form to approve or deny it.
+     */
+    private void requestApproval(Iq iq, Jid from, String nick, String key) throws StanzaException {
+        for (PendingRegistration p : pendingRegistrations.values()) {
+            if (MucRoomRecord.nickKey(p.nick()).equals(key)) {
+                throw new StanzaException(StanzaError.conflict("that nickname awaits approval for another user"));
+            }
+        }
+        if (pendingRegistrations.size() >= service.pendingRegistrations()) {
+            if (!pendingFullLogged) {
+                pendingFullLogged = true;
+                LOG.warn("Registration requests in {} refused (first: {}): {} requests already await approval"
+                        + " (muc.pending-registrations)", jid, from.bare(), pendingRegistrations.size());
+            }
+            throw new StanzaException(StanzaError.resourceConstraint("too many registration requests await approval"));
+        }
+        pendingRegistrations.put(from.bare(), new PendingRegistration(from, nick));
+        reply(iq, null);
+        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        f.textChild(Ns.DATA_FORMS, "title", "Registration request");
+        f.textChild(Ns.DATA_FORMS, "instructions",
+                "To approve this request, check \"Allow this person to register with the room?\" and submit; "
+                        + "submit it unchecked to deny it; cancel to decide later.");
+        f.child(Forms.field("FORM_TYPE", "hidden", null, REGISTER_FORM));
+        f.child(Forms.field("muc#jid", "jid-single", "User ID", from.bare().toString()));
+        f.child(Forms.field("muc#register_roomnick", "text-single", "Desired nickname", nick));
+        f.child(Forms.field("muc#register_allow", "boolean", "Allow this person to register with the room?", "false"));
+        Stanza msg = Stanza.trusted(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                .attr("id", service.newId()).child(f.build()).build());
+        // To every owner and admin: at the sessions it is in the room with, else at its bare JID
+        // (the server delivers to its online resources or keeps the message offline).
+        for (Map.Entry<Jid, Affiliation> e : affiliations.entrySet()) {
+            if (!e.getValue().atLeast(Affiliation.ADMIN)) {
+                continue;
+            }
+            List<Jid> sessions = byReal.keySet().stream().filter(r -> r.sameBare(e.getKey())).toList();
+            if (sessions.isEmpty()) {
+                service.send(msg.withTo(e.getKey()));
+            }
+            for (Jid session : sessions) {
+                service.send(msg.withTo(session));
+            }
+        }
+        LOG.info("{} asked to register nick {} in {}; awaiting an admin's approval", from.bare(), nick, jid);
+    }
+
+    /**
+     * §9.9: an owner or admin submits the request's form back to the room; {@code muc#register_allow}
+     * true registers the nick and makes the user a member, false denies. The requester is told
+     * either way. A cancelled form leaves the request pending.
+     */
+    private void registrationDecision(Occupant o, Message m, XmlElement form) {
+        if ("cancel".equals(form.attr("type"))) {
+            return;
+        }
+        if (!affiliation(m.from()).atLeast(Affiliation.ADMIN)) {
+            LOG.info("{} tried to decide a registration request in {} without being an admin or owner",
+                    m.from().bare(), jid);
+            service.bounce(m, StanzaError.forbidden("only admins and owners may decide registration requests"));
+            return;
+        }
+        if (!"submit".equals(form.attr("type"))) {
+            service.bounce(m, StanzaError.badRequest("submit the " + REGISTER_FORM + " form"));
+            return;
+        }
+        Map<String, List<String>> v = Forms.values(form);
+        Jid user = first(v, "muc#jid") == null ? null : Jid.tryOf(first(v, "muc#jid")).map(Jid::bare).orElse(null);
+        String allow = first(v, "muc#register_allow");
+        if (user == null || allow == null) {
+            service.bounce(m, StanzaError.badRequest("muc#jid and muc#register_allow are required"));
+            return;
+        }
+        PendingRegistration p = pendingRegistrations.get(user);
+        if (p == null) {
+            service.bounce(m, StanzaError.itemNotFound("no registration request of that user awaits approval"));
+            return;
+        }
+        boolean yes = allow.equals("1") || allow.equals("true");
+        String actorNick = o == null ? null : o.nick;
+        if (!yes) {
+            dropPending(user);
+            tellRequester(p, "Your registration of the nickname " + p.nick() + " in " + jid + " was declined.");
+            LOG.info("Registration of nick {} in {} by {} declined by {}", p.nick(), jid, user, m.from().bare());
+            return;
+        }
+        if (affiliation(user) == Affiliation.OUTCAST) {
+            dropPending(user);
+            service.bounce(m, StanzaError.notAllowed("the user is banned from the room"));
+            return;
+        }
+        String key = MucRoomRecord.nickKey(p.nick());
+        boolean inUse = byNick.values().stream().anyMatch(x -> !x.real.sameBare(user)
+                && MucRoomRecord.nickKey(x.nick).equals(key));
+        if (reservedByOther(p.nick(), user) != null || inUse) {
+            // Taken since the request (an admin's own reservation, or an occupant using it).
+            dropPending(user);
+            service.bounce(m, StanzaError.conflict("that nickname has been taken since the request"));
+            tellRequester(p, "Your registration of the nickname " + p.nick() + " in " + jid
+                    + " could not be completed: the nickname has been taken.");
+            return;
+        }
+        dropPending(user);
+        reserve(user, p.nick());
+        if (affiliation(user) == Affiliation.NONE) {
+            applyAffiliation(user, Affiliation.MEMBER, actorNick, null);
+        }
+        service.persist(this);
+        tellRequester(p, "Your registration of the nickname " + p.nick() + " in " + jid + " was approved.");
+        LOG.info("Registration of nick {} in {} by {} approved by {}", p.nick(), jid, user, m.from().bare());
+    }
+
+    private void dropPending(Jid user) {
+        pendingRegistrations.remove(user);
+        pendingFullLogged = false;
+    }
+
+    private static String first(Map<String, List<String>> values, String var) {
+        List<String> l = values.get(var);
+        return l == null || l.isEmpty() ? null : l.get(0).trim();
+    }
+
+    private void tellRequester(PendingRegistration p, String text) {
+        service.send(Stanza.trusted(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                .attr("to", p.requester().toString()).attr("id", service.newId())
+                .textChild(Ns.CLIENT, "body", text).build()));
     }
 
     /** Who may register (§7.10: not-allowed when "that privilege has been restricted"). */
@@ -1394,7 +1566,7 @@ final class Room {
         if (c.registration().equals("none")) {
             throw new StanzaException(StanzaError.notAllowed("this room does not take registrations"));
         }
-        if ((c.registration().equals("members") || c.membersOnly()) && !aff.atLeast(Affiliation.MEMBER)) {
+        if (c.registration().equals("members") && !aff.atLeast(Affiliation.MEMBER)) {
             throw new StanzaException(StanzaError.notAllowed("only members may register a nickname here"));
         }
     }

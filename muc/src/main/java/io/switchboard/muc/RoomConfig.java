@@ -23,8 +23,10 @@ import java.util.Set;
  * @param memberListFor roles that may read the member list
  * @param logging       the room keeps an archive (XEP-0313) of its messages
  * @param registration  who may register (reserve) a nick with the room (XEP-0045 §7.10):
- *                      {@code anyone} (an unaffiliated user becomes a member, except in a
- *                      members-only room), {@code members} (affiliated users only) or {@code none}
+ *                      {@code anyone} (an unaffiliated user becomes a member at once; in a
+ *                      members-only room only once an admin approves, §9.9), {@code approval}
+ *                      (an unaffiliated user becomes a member once an admin approves, in any room),
+ *                      {@code members} (affiliated users only) or {@code none}
  * @param presenceBroadcast roles whose presence is broadcast to the other occupants
  *                      ({@code muc#roomconfig_presencebroadcast}); an occupant always gets its own
  */
@@ -42,7 +44,7 @@ public record RoomConfig(String name, String description, boolean persistent, bo
      * XEP-0068 asks of implementation-specific fields.
      */
     public static final String REGISTRATION_FIELD = "x-switchboard#roomconfig_registration";
-    static final List<String> REGISTRATION_VALUES = List.of("anyone", "members", "none");
+    static final List<String> REGISTRATION_VALUES = List.of("anyone", "approval", "members", "none");
     private static final Set<Role> ALL_ROLES = Set.of(Role.MODERATOR, Role.PARTICIPANT, Role.VISITOR);
 
     public RoomConfig {
@@ -87,7 +89,7 @@ public record RoomConfig(String name, String description, boolean persistent, bo
                 List.of("moderator", "participant", "visitor")));
         x.child(Forms.multi(P + "presencebroadcast", "list-multi", "Roles whose presence is broadcast",
                 wires(presenceBroadcast), List.of("moderator", "participant", "visitor")));
-        x.child(Forms.listSingle(REGISTRATION_FIELD, "Who may register a nickname (members-only rooms: members only)",
+        x.child(Forms.listSingle(REGISTRATION_FIELD, "Who may register a nickname (anyone: with approval in members-only rooms)",
                 registration, REGISTRATION_VALUES));
         x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", owners == null ? List.of()
                 : admins.stream().map(Jid::toString).toList(), null));

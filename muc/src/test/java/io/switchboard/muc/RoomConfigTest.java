@@ -41,5 +41,11 @@ class RoomConfigTest {
         assertThatThrownBy(() -> c.apply(XmlFragments.parse("<x xmlns='jabber:x:data' type='submit'>"
                 + "<field var='x-switchboard#roomconfig_registration'><value>everybody</value></field></x>")))
                 .isInstanceOf(StanzaException.class);
+
+        // §9.9: registrations that wait for an admin's approval.
+        RoomConfig vetted = c.apply(XmlFragments.parse("<x xmlns='jabber:x:data' type='submit'>"
+                + "<field var='x-switchboard#roomconfig_registration'><value>approval</value></field></x>")).config();
+        assertThat(vetted.registration()).isEqualTo("approval");
+        assertThat(RoomConfig.fromMap(vetted.toMap()).registration()).isEqualTo("approval");
     }
 }
