@@ -27,12 +27,13 @@ final class XmppSslFilter extends SslFilter {
         super(tls.context());
         this.tls = tls;
         this.serverName = serverName;
-        // MINA's non-blocking handler (G1) can leave application data that arrives while a delegated
-        // task of the handshake runs unprocessed until the next read. The peer that sent it is waiting
-        // for our answer (a client's stream header right after its TLS 1.3 Finished, a server's after
-        // a client certificate was checked), so that read never comes and the stream stalls (seen in
-        // the interop suite: "no stream features after TLS established"). The classic handler runs the
-        // tasks inline on the I/O thread and processes everything it has read.
+        // MINA's non-blocking handler (G1) leaves application data that arrives in the same read as the
+        // peer's last handshake flight undecoded until the next read. The peer that sent it is waiting for
+        // our answer (a client's stream header right after its TLS 1.3 Finished), so that read never comes
+        // and the stream stalls: TlsHandshakeRaceIT loses most such streams with G1 and none with this,
+        // the classic handler (G0), which decodes what is left after every handshake step. G0 also runs
+        // the engine's delegated tasks on MINA's shared executor, then continues the handshake and the
+        // decoding from that thread (under the handler's lock, as the I/O thread does).
         setUseNonBlockingPipeline(false);
     }
 
