@@ -132,21 +132,7 @@ final class MucService implements Component {
 
     @Override
     public void receive(Stanza stanza) {
-        Jid to = stanza.to();
-        if (stanza.from() == null) {
-            return;
-        }
-        if (!to.hasLocal()) {
-            serviceStanza(stanza);
-            return;
-        }
-        Jid room = to.bare();
-        NodeId owner = ownerOf(room);
-        if (!owner.equals(placement.self())) {
-            forward(owner, room, stanza);
-            return;
-        }
-        run(room, stanza);
+        dispatch(stanza, null);
     }
 
     /**
@@ -156,6 +142,11 @@ final class MucService implements Component {
      */
     @Override
     public void fromNode(NodeId node, Stanza stanza) {
+        dispatch(stanza, node);
+    }
+
+    /** @param forwardedBy the node that forwarded the stanza, or null when it arrived here first */
+    private void dispatch(Stanza stanza, NodeId forwardedBy) {
         Jid to = stanza.to();
         if (stanza.from() == null) {
             return;
@@ -167,9 +158,13 @@ final class MucService implements Component {
         Jid room = to.bare();
         NodeId owner = ownerOf(room);
         if (!owner.equals(placement.self())) {
-            LOG.warn("Node {} forwarded a stanza for room {}, which node {} owns in this node's view; refusing it",
-                    node, room, owner);
-            bounce(stanza, StanzaError.resourceConstraint("the room is moving between cluster nodes; try again"));
+            if (forwardedBy == null) {
+                forward(owner, room, stanza);
+            } else {
+                LOG.warn("Node {} forwarded a stanza for room {}, which node {} owns in this node's view; refusing it",
+                        forwardedBy, room, owner);
+                bounce(stanza, StanzaError.resourceConstraint("the room is moving between cluster nodes; try again"));
+            }
             return;
         }
         run(room, stanza);
