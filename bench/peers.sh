@@ -18,7 +18,8 @@
 # "benchpass", domain bench.test, the same EC P-256 certificate for all three.
 #
 # Environment: PEERS_DIR, SERVER_CPUS (taskset CPU list for the servers, default 1 when the machine
-# has 2 or more cores), DOMAIN, PASSWORD, USER_PREFIX, SB_JAVA_OPTS (Switchboard's JVM options).
+# has 2 or more cores), DOMAIN, PASSWORD, USER_PREFIX, SB_JAVA_OPTS (Switchboard's JVM options),
+# PEERS_MAM=1 at setup (message archive on in Prosody and ejabberd, as Switchboard always has it).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -113,6 +114,14 @@ make_cert() {
 
 config_prosody() {
   local d="$PEERS_DIR/prosody"
+  # PEERS_MAM=1: every 1:1 message archived (XEP-0313), as Switchboard always does.
+  local mam_module="" mam_settings=""
+  if [ "${PEERS_MAM:-0}" = 1 ]; then
+    mam_module='; "mam"'
+    mam_settings='default_archive_policy = true
+archive_expires_after = "1d"'
+  fi
+
   mkdir -p "$d/data"
   cat > "$d/prosody.cfg.lua" <<EOF
 -- Prosody for the Switchboard benchmark (bench/peers.sh): loopback only, state under $d.
@@ -128,7 +137,8 @@ s2s_ports = { }
 component_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "register"; "posix"; "private"; "time"; "version"; "offline" }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "register"; "posix"; "private"; "time"; "version"; "offline"$mam_module }
+$mam_settings
 modules_disabled = { "s2s" }
 allow_registration = true
 c2s_require_encryption = true
@@ -146,6 +156,13 @@ EOF
 
 config_ejabberd() {
   local d="$PEERS_DIR/ejabberd"
+  # PEERS_MAM=1: every 1:1 message archived (XEP-0313), as Switchboard always does.
+  local ejabberd_mam="  # mod_mam off (PEERS_MAM=1 turns it on)"
+  if [ "${PEERS_MAM:-0}" = 1 ]; then
+    ejabberd_mam="  mod_mam:
+    db_type: mnesia
+    default: always"
+  fi
   mkdir -p "$d/spool" "$d/logs"
   touch "$d/inetrc"
   cat > "$d/ejabberd.yml" <<EOF
@@ -197,6 +214,7 @@ modules:
   mod_roster: {}
   mod_offline: {}
   mod_private: {}
+$ejabberd_mam
   # Group chat for scenario 4 (bench/run fanout): rooms of up to 100,000 occupants, presence
   # broadcast kept on at any size (ejabberd's defaults are 200 occupants and 1,000 for presence).
   mod_muc:
