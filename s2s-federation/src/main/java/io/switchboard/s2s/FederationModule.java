@@ -11,12 +11,11 @@ import io.switchboard.module.ServerModule;
 import io.switchboard.server.ServerSecret;
 import io.switchboard.stanza.Stanza;
 import io.switchboard.stanza.StanzaError;
+import io.switchboard.tls.AcceptAnyCertificate;
 import io.switchboard.tls.TlsContexts;
 import io.switchboard.transport.Listener;
 import io.switchboard.transport.ListenerSpec;
 import io.switchboard.xml.XmlLimits;
-import java.net.Socket;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,9 +30,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,7 +145,7 @@ public final class FederationModule implements ServerModule {
             LOG.warn("s2s.require-tls is false: server-to-server streams may stay unencrypted");
         }
         this.certs = CertVerifier.load(cfg.get(TRUST_STORE), cfg.get(TRUST_STORE_PASSWORD));
-        this.tls = new TlsContexts(c.tls().material(), new TrustManager[]{new AcceptAnyPeer()}, true);
+        this.tls = new TlsContexts(c.tls().material(), new TrustManager[]{new AcceptAnyCertificate()}, true);
         this.keys = new DialbackKeys(ServerSecret.random());
         this.connectTimeout = cfg.get(CONNECT_TIMEOUT);
         this.idleTimeout = cfg.get(IDLE_TIMEOUT);
@@ -363,37 +360,5 @@ public final class FederationModule implements ServerModule {
             pendingVerifications.decrementAndGet();
             result.accept(ok);
         });
-    }
-
-    /** Trusts every peer at the TLS layer: the streams decide with {@link CertVerifier} what a certificate proves. */
-    static final class AcceptAnyPeer extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }

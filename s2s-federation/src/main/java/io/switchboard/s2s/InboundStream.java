@@ -164,8 +164,7 @@ final class InboundStream implements ConnectionHandler {
             XmlElement cond = e.childInNs(Ns.STREAM_ERRORS);
             LOG.info("{} sent a stream error <{}/>", who(), cond == null ? "?" : cond.local());
             closing = true;
-            conn.writeRaw("</stream:stream>");
-            conn.close();
+            conn.closeStream(null);
         } else {
             error("unsupported-stanza-type", null);
         }
@@ -342,9 +341,7 @@ final class InboundStream implements ConnectionHandler {
     private void error(String condition, String text) {
         if (!closing) {
             closing = true;
-            conn.write(StreamError.of(condition, text).toElement());
-            conn.writeRaw("</stream:stream>");
-            conn.close();
+            conn.closeStream(StreamError.of(condition, text).toElement());
         }
     }
 
@@ -355,8 +352,7 @@ final class InboundStream implements ConnectionHandler {
     @Override
     public synchronized void onStreamClose() {
         closing = true;
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(null);
     }
 
     @Override

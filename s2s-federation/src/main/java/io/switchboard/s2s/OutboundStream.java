@@ -237,11 +237,7 @@ final class OutboundStream implements ConnectionHandler {
         if (why != null) {
             LOG.info("Stream to {} failed: {}", remote, why);
         }
-        if (condition != null) {
-            conn.write(StreamError.of(condition, why).toElement());
-        }
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(condition == null ? null : StreamError.of(condition, why).toElement());
         rd.failed(generation, this, bounce);
     }
 
@@ -252,23 +248,19 @@ final class OutboundStream implements ConnectionHandler {
 
     void closeIdle() {
         state = State.CLOSED;
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(null);
     }
 
     void shutdown() {
         if (state != State.CLOSED) {
             state = State.CLOSED;
-            conn.write(StreamError.of("system-shutdown").toElement());
-            conn.writeRaw("</stream:stream>");
-            conn.close();
+            conn.closeStream(StreamError.of("system-shutdown").toElement());
         }
     }
 
     @Override
     public void onStreamClose() {
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(null);
     }
 
     @Override

@@ -1156,16 +1156,13 @@ public final class C2sStream implements ConnectionHandler {
             return;
         }
         sendHeader(null);
-        conn.write(err.toElement());
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(err.toElement());
     }
 
     private void closeNow() {
         state = State.CLOSED;
         if (closing.compareAndSet(false, true)) {
-            conn.writeRaw("</stream:stream>");
-            conn.close();
+            conn.closeStream(null);
         }
     }
 

@@ -142,9 +142,7 @@ final class ComponentStream implements ConnectionHandler {
     private void error(String condition, String text) {
         if (!closing) {
             closing = true;
-            conn.write(StreamError.of(condition, text).toElement());
-            conn.writeRaw("</stream:stream>");
-            conn.close();
+            conn.closeStream(StreamError.of(condition, text).toElement());
         }
     }
 
@@ -155,8 +153,7 @@ final class ComponentStream implements ConnectionHandler {
     @Override
     public synchronized void onStreamClose() {
         closing = true;
-        conn.writeRaw("</stream:stream>");
-        conn.close();
+        conn.closeStream(null);
     }
 
     @Override

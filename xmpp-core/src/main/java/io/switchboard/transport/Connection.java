@@ -34,6 +34,20 @@ public interface Connection {
      */
     void close();
 
+    /**
+     * Ends the stream (RFC 6120 §4.4, §4.9): the stream error element if there is one, then
+     * {@code </stream:stream>}, then {@link #close()}.
+     *
+     * @param error a {@code <stream:error/>} element, or null for a plain close
+     */
+    default void closeStream(XmlElement error) {
+        if (error != null) {
+            write(error);
+        }
+        writeRaw("</stream:stream>");
+        close();
+    }
+
     /** Closes at once, dropping what is queued. */
     void abort();
 

@@ -1,17 +1,14 @@
 package io.switchboard.bench.client;
 
 import io.switchboard.bench.Target;
+import io.switchboard.tls.AcceptAnyCertificate;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The load client: a fixed number of {@link EventLoop}s (one thread each) sharing the target,
@@ -35,7 +32,7 @@ public final class ClientPool implements AutoCloseable {
                 + target.domain() + "/";
         try {
             ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[]{new TrustAll()}, null);
+            ssl.init(null, new TrustManager[]{new AcceptAnyCertificate()}, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -137,41 +134,6 @@ public final class ClientPool implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    /**
-     * Accepts any certificate: the targets are test servers on loopback with self-signed
-     * certificates, and the harness measures them, it does not trust them with anything.
-     */
-    private static final class TrustAll extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
