@@ -368,12 +368,17 @@ final class MucService implements Component {
 
     /** After a configuration was submitted ({@code old} null for an instant room). */
     void configured(Room room, RoomConfig old) {
+        saveConfiguration(room, old);
+        roomMaybeEmpty(room);
+    }
+
+    /** Stores a room whose configuration was submitted, or forgets it when it is no longer persistent. */
+    void saveConfiguration(Room room, RoomConfig old) {
         if (room.config().persistent()) {
             store.save(room.record());
         } else if (old != null && old.persistent()) {
             store.delete(room.jid);
         }
-        roomMaybeEmpty(room);
     }
 
     /** A temporary room goes when its last occupant leaves (§10.1). */
@@ -385,7 +390,10 @@ final class MucService implements Component {
 
     void destroyed(Room room) {
         if (rooms.remove(room.jid, room)) {
-            store.delete(room.jid);
+            if (room.config().persistent()) {
+                // A temporary room was never stored (saveConfiguration deletes a room made temporary).
+                store.delete(room.jid);
+            }
             if (room.creator() != null) {
                 createdBy.computeIfPresent(room.creator(), (k, v) -> v <= 1 ? null : v - 1);
             }

@@ -3,6 +3,7 @@ package io.switchboard.muc;
 import io.switchboard.ext.mam.ArchiveService;
 import io.switchboard.ext.mam.MamQueries;
 import io.switchboard.jid.Jid;
+import io.switchboard.jid.MalformedJidException;
 import io.switchboard.stanza.Iq;
 import io.switchboard.stanza.Message;
 import io.switchboard.stanza.Presence;
@@ -316,6 +317,9 @@ final class Room {
         } else {
             o.moreSessions.remove(session);
         }
+        // The cached presences may name the session that left.
+        o.viewWithJid = null;
+        o.viewAnonymous = null;
         Presence self = occupantPresence(o, true, true, List.of(), null, null, null, null, true);
         service.send(self.withTo(session));
     }
@@ -789,16 +793,29 @@ final class Room {
             service.bounce(m, StanzaError.forbidden("only admins may invite to this room"));
             return;
         }
+        boolean membersAdded = false;
+        try {
+            membersAdded = inviteEach(o, m, x, c);
+        } finally {
+            if (membersAdded) {
+                service.persist(this);
+            }
+        }
+    }
+
+    /** @return whether an invitee was added to the member list (the room is then saved once, after all) */
+    private boolean inviteEach(Occupant o, Message m, XmlElement x, RoomConfig c) {
+        boolean added = false;
         for (XmlElement inv : x.elements(USER, "invite")) {
             Jid to = inv.attr("to") == null ? null : Jid.tryOf(inv.attr("to")).orElse(null);
             if (to == null) {
                 service.bounce(m, StanzaError.jidMalformed("an invitation needs a valid 'to'"));
-                return;
+                return added;
             }
             if (c.membersOnly() && affiliation(to) == Affiliation.NONE) {
                 // §7.8.2: the service may add the invitee to the member list.
                 affiliations.put(to.bare(), Affiliation.MEMBER);
-                service.persist(this);
+                added = true;
             }
             XmlElement.Builder ix = XmlElement.builder(USER, "invite").attr("from", o.real.bare().toString());
             ix.textChild(USER, "reason", inv.childText(USER, "reason"));
@@ -814,6 +831,7 @@ final class Room {
                     .build());
             service.send(Stanza.trusted(msg.build()));
         }
+        return added;
     }
 
     /** §7.13 voice requests and §8.6 their approval. */
@@ -1231,11 +1249,11 @@ final class Room {
         }
         String type = x.attr("type");
         if ("cancel".equals(type)) {
-            reply(iq, null);
             if (locked) {
                 // §10.1.3: cancelling the initial configuration destroys the room.
                 destroy(XmlElement.empty(OWNER, "destroy"));
             }
+            reply(iq, null);
             return;
         }
         if (!"submit".equals(type)) {
@@ -1264,6 +1282,8 @@ final class Room {
         }
         boolean wasLocked = locked;
         locked = false;
+        // Stored before it is confirmed: a failed write is answered with an error, never after a result.
+        service.saveConfiguration(this, old);
         reply(iq, null);
         if (!wasLocked) {
             // §10.2.1: status 104 tells occupants that the configuration changed.
@@ -1301,7 +1321,7 @@ final class Room {
                 }
             }
         }
-        service.configured(this, old);
+        service.roomMaybeEmpty(this);
     }
 
     /** §10.9: everyone leaves with the destroy element; the room and its record are gone. */
@@ -1394,8 +1414,12 @@ final class Room {
         if (wanted.isEmpty()) {
             throw new StanzaException(StanzaError.badRequest("muc#register_roomnick is required"));
         }
-        String nick = Jid.tryOf(jid + "/" + wanted).map(Jid::resource).orElseThrow(
-                () -> new StanzaException(StanzaError.badRequest("not a valid nickname")));
+        String nick;
+        try {
+            nick = Jid.enforceResource(wanted);
+        } catch (MalformedJidException e) {
+            throw new StanzaException(StanzaError.badRequest("not a valid nickname"));
+        }
         if (reservedByOther(nick, bare) != null) {
             throw new StanzaException(StanzaError.conflict("that nickname is registered by another user"));
         }

@@ -91,7 +91,7 @@ public record RoomConfig(String name, String description, boolean persistent, bo
                 wires(presenceBroadcast), List.of("moderator", "participant", "visitor")));
         x.child(Forms.listSingle(REGISTRATION_FIELD, "Who may register a nickname (anyone: with approval in members-only rooms)",
                 registration, REGISTRATION_VALUES));
-        x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", owners == null ? List.of()
+        x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", admins == null ? List.of()
                 : admins.stream().map(Jid::toString).toList(), null));
         x.child(Forms.multi(P + "roomowners", "jid-multi", "Owners", owners == null ? List.of()
                 : owners.stream().map(Jid::toString).toList(), null));

@@ -142,7 +142,9 @@ final class InboundStream implements ConnectionHandler {
 
     @Override
     public synchronized void onElement(XmlElement e) {
-        LOG.debug("from {}: received <{}/>", who(), e.local());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("from {}: received <{}/>", who(), e.local());
+        }
         if (closing) {
             return;
         }
@@ -312,7 +314,9 @@ final class InboundStream implements ConnectionHandler {
         try {
             s = Stanza.of(e);
         } catch (StanzaException ex) {
-            LOG.info("Dropping a stanza with a malformed address from {}", who());
+            // RFC 6120 §4.9.3.14: an address that violates the rules is improper-addressing.
+            LOG.info("Closing the stream from {}: stanza with a malformed address", who());
+            error("improper-addressing", null);
             return;
         }
         if (s.from() == null || s.to() == null) {

@@ -110,8 +110,15 @@ public final class FileSystemFileStore implements FileStore {
                 }
                 Files.createDirectories(target.getParent());
                 writeProperties(metaFile, toProperties(info));
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-                addUsage(info.owner(), info.size(), 1);
+                try {
+                    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+                    addUsage(info.owner(), info.size(), 1);
+                } catch (IOException | RuntimeException e) {
+                    // All or nothing: no file stored without its place in the quota, no metadata alone.
+                    Files.deleteIfExists(target);
+                    Files.deleteIfExists(metaFile);
+                    throw e;
+                }
             }
         } finally {
             Files.deleteIfExists(part);
@@ -152,9 +159,12 @@ public final class FileSystemFileStore implements FileStore {
             } catch (NoSuchFileException e) {
                 return Files.deleteIfExists(data(id));
             }
-            Files.deleteIfExists(data(id));
+            boolean hadData = Files.deleteIfExists(data(id));
             Files.deleteIfExists(m);
-            addUsage(info.owner(), -info.size(), -1);
+            if (hadData) {
+                // Metadata left without its data (a crash between the two writes) was never counted.
+                addUsage(info.owner(), -info.size(), -1);
+            }
             return true;
         }
     }
