@@ -65,7 +65,12 @@ final class Avatars implements PepModule.Follower {
         b.wrapAccount(IqKey.set(VCardHandler.NS, "vCard"), h -> req -> {
             Iq answer = h.handle(req);
             if (answer != null && answer.type() == Iq.Type.RESULT) {
-                vcardChanged(req);
+                try {
+                    vcardChanged(req);
+                } catch (RuntimeException e) {
+                    // The vCard is stored: its answer stands; only the PEP copy failed.
+                    LOG.warn("PEP avatar of {} not updated from its vCard", req.target(), e);
+                }
             }
             return answer;
         });

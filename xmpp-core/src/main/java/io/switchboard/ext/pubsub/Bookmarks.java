@@ -52,7 +52,12 @@ final class Bookmarks implements PepModule.Follower {
         b.wrapAccount(IqKey.set(Ns.PRIVATE, "query"), h -> req -> {
             Iq answer = h.handle(req);
             if (answer != null && answer.type() == Iq.Type.RESULT) {
-                privateStored(req);
+                try {
+                    privateStored(req);
+                } catch (RuntimeException e) {
+                    // The private XML is stored: its answer stands; only the PEP copy failed.
+                    LOG.warn("PEP bookmarks of {} not updated from private XML", req.target(), e);
+                }
             }
             return answer;
         });

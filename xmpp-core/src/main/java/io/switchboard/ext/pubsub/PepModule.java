@@ -502,13 +502,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             trimmed = store.publish(owner, node, item, effectiveMax(n));
         }
         notify(n, itemsEvent(node, List.of(itemElement(EVENT, item))), null);
-        for (Follower f : followers) {
-            try {
-                f.published(owner, node, item, sync);
-            } catch (RuntimeException e) {
-                LOG.warn("A PEP follower failed after a publish to {} of {}", node, owner, e);
-            }
-        }
+        tellFollowers("a publish", owner, node, f -> f.published(owner, node, item, sync));
         if (!trimmed.isEmpty()) {
             LOG.debug("PEP node {} of {}: {} old items dropped (max_items)", node, owner, trimmed.size());
         }
@@ -537,8 +531,20 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             }
             notify(n, items.build(), null);
         }
+        tellFollowers("a retraction", owner, node, f -> f.removed(owner, node, done, sync));
+    }
+
+    /**
+     * Runs a follower step after the change is stored: a follower that fails is logged and does not
+     * turn the already done request into an error for the client.
+     */
+    private void tellFollowers(String what, Jid owner, String node, java.util.function.Consumer<Follower> step) {
         for (Follower f : followers) {
-            f.removed(owner, node, done, sync);
+            try {
+                step.accept(f);
+            } catch (RuntimeException e) {
+                LOG.warn("A PEP follower failed after {} on {} of {}", what, node, owner, e);
+            }
         }
     }
 
@@ -592,9 +598,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                     trimmed = store.trim(owner, node, effectiveMax(n));
                 }
                 if (!trimmed.isEmpty()) {
-                    for (Follower f : followers) {
-                        f.removed(owner, node, trimmed, false);
-                    }
+                    tellFollowers("a configuration", owner, node, f -> f.removed(owner, node, trimmed, false));
                 }
                 LOG.debug("PEP node {} of {} configured", node, owner);
                 return req.iq().result();
@@ -607,9 +611,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 PubSubNode n = existing(owner, node);
                 store.purge(owner, node);
                 notify(n, XmlElement.builder(EVENT, "purge").attr("node", node).build(), null);
-                for (Follower f : followers) {
-                    f.removed(owner, node, null, false);
-                }
+                tellFollowers("a purge", owner, node, f -> f.removed(owner, node, null, false));
                 return req.iq().result();
             }
             default -> throw unsupported(op.local());
@@ -622,9 +624,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
         notify(n, XmlElement.builder(EVENT, "delete").attr("node", node).build(), null);
         store.deleteNode(owner, node);
         LOG.debug("PEP node {} of {} deleted", node, owner);
-        for (Follower f : followers) {
-            f.removed(owner, node, null, sync);
-        }
+        tellFollowers("a deletion", owner, node, f -> f.removed(owner, node, null, sync));
     }
 
     // ---------------------------------------------------------------- disco

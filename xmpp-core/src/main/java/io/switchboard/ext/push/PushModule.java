@@ -111,8 +111,8 @@ public final class PushModule implements ServerModule, MessageHook {
     }
 
     /**
-     * After a change: the cached registrations are read again here (a worker), not by the next
-     * message, which may be handled on a network thread.
+     * After a change: the cached registrations are read again here, with the change, so that
+     * delivering the next message reads no storage.
      */
     private void refresh(Jid owner) {
         if (ctx != null && ctx.sessions().isOnline(owner)) {

@@ -83,6 +83,9 @@ public final class InMemoryPubSubStore implements PubSubStore {
     @Override
     public boolean deleteNode(Jid owner, String node) {
         Map<String, Node> m = peek(owner);
+        if (m == NONE) {
+            return false;
+        }
         synchronized (m) {
             return m.remove(node) != null;
         }

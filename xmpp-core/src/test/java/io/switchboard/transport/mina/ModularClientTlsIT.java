@@ -97,7 +97,8 @@ class ModularClientTlsIT {
     /**
      * Where a stalled client's stream stopped; starts with "server" when the server may be the side
      * holding it: input it has not decoded, output it has not written, or bytes of the client it has
-     * not read.
+     * not read. The client's figures are taken first, so a server that has read more than them has
+     * read what the client sent while giving up (its close), which is not a stall.
      */
     private static String judge(TestServer server, ModularXmppClientToServerConnection c, int port, String what) {
         String stats = String.valueOf(c.getStats());
@@ -112,6 +113,10 @@ class ModularClientTlsIT {
                 continue;
             }
             String state = TlsHandshakeRaceIT.tlsState(sc);
+            if (state.endsWith("no TLS handler")) {
+                // The connection is being closed (the client gave up and closed first): nothing left to judge.
+                return "undetermined (the connection was closing when it was inspected): " + client + " | server " + state;
+            }
             long read;
             long written;
             try {
@@ -122,7 +127,7 @@ class ModularClientTlsIT {
             }
             boolean holds = state.contains("queued writes") && !state.contains("queued writes 0,")
                     || state.contains("undecoded input HeapBuffer") && !state.contains("[pos=0 ")
-                    || sc.queuedBytes() > 0 || read != clientSent || written < clientRead;
+                    || sc.queuedBytes() > 0 || read < clientSent || written < clientRead;
             return (holds ? "server holds the stream: " : "") + client + " | server " + state;
         }
         // Smack closes its socket when it gives up, so the server may have seen the close already. A client
