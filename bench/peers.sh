@@ -88,10 +88,13 @@ cmd_install() {
     chmod +x /usr/sbin/policy-rc.d
     made_policy=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prosody ejabberd
+  # PostgreSQL and the peers' drivers for it: scenario 5's archive runs every server on one
+  # PostgreSQL (bench/peers.sh archive-setup).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prosody ejabberd \
+    postgresql lua-dbi-postgresql erlang-p1-pgsql
   [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
   # In case a service manager started them anyway: stop the packaged services.
-  for s in prosody ejabberd; do
+  for s in prosody ejabberd postgresql; do
     if command -v service >/dev/null; then service "$s" stop >/dev/null 2>&1 || true; fi
   done
   echo "installed: prosody $(dpkg-query -W -f='${Version}' prosody), ejabberd $(dpkg-query -W -f='${Version}' ejabberd)"

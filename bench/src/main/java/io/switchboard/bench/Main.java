@@ -12,6 +12,7 @@ import io.switchboard.bench.scenario.FanoutScenario;
 import io.switchboard.bench.scenario.LatencyScenario;
 import io.switchboard.bench.scenario.Logins;
 import io.switchboard.bench.scenario.Meter;
+import io.switchboard.bench.scenario.ArchiveScenario;
 import io.switchboard.bench.scenario.OfflineScenario;
 import io.switchboard.bench.scenario.Scenario;
 import io.switchboard.bench.scenario.ThroughputScenario;
@@ -47,18 +48,20 @@ public final class Main {
               latency       scenario 3: 1:1 messages at a fixed rate; delivery latency percentiles
               fanout        scenario 4: N occupants in one room, groupchat messages; time until the last occupant has each
               offline       scenario 5 (offline part): store and drain rate of offline messages
+              archive       scenario 5 (archive part): message archive query latency on a large archive (XEP-0313)
               register      create accounts prefix1..prefixN on the target by in-band registration (XEP-0077)
               server        run Switchboard in this JVM (in-memory storage) with accounts, for benchmarks
               report        side-by-side Markdown tables and the PNG plot from result files
               help          this text
 
-            common options (connections, throughput, latency, fanout, offline, register):
+            common options (connections, throughput, latency, fanout, offline, archive, register):
               --threads N            client event-loop threads (default 1)
               --deadline D           hard limit for the whole run; the harness stops itself (default 15m, at most 2h)
               --out FILE             also append the JSON lines to FILE
               --samples true|false   per-second sample lines on standard output too (default true)
             """ + Target.USAGE + "\n\n" + ConnectionsScenario.USAGE + "\n\n" + ThroughputScenario.USAGE + "\n\n"
-            + LatencyScenario.USAGE + "\n\n" + FanoutScenario.USAGE + "\n\n" + OfflineScenario.USAGE + """
+            + LatencyScenario.USAGE + "\n\n" + FanoutScenario.USAGE + "\n\n" + OfflineScenario.USAGE + "\n\n"
+            + ArchiveScenario.USAGE + """
 
 
             register: --users N (default 1000) --max-pending N (default 32)
@@ -102,6 +105,7 @@ public final class Main {
                 case "throughput" -> scenario(new ThroughputScenario(a), a, out, err);
                 case "latency" -> scenario(new LatencyScenario(a), a, out, err);
                 case "offline" -> scenario(new OfflineScenario(a), a, out, err);
+                case "archive" -> scenario(new ArchiveScenario(a), a, out, err);
                 case "fanout" -> scenario(new FanoutScenario(a), a, out, err);
                 case "register" -> register(a, out, err);
                 case "server" -> BenchServer.main(a, out);
@@ -223,7 +227,7 @@ public final class Main {
             latest.put(key(r), r);
         }
         StringBuilder b = new StringBuilder();
-        for (String scenario : List.of("connections", "throughput", "latency", "fanout", "offline")) {
+        for (String scenario : List.of("connections", "throughput", "latency", "fanout", "offline", "archive")) {
             List<Map<String, Object>> rs = new ArrayList<>();
             for (Map<String, Object> r : latest.values()) {
                 if (scenario.equals(r.get("scenario"))) {

@@ -3,6 +3,7 @@ package io.switchboard.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.bench.report.Output;
+import io.switchboard.bench.scenario.ArchiveScenario;
 import io.switchboard.bench.scenario.ConnectionsScenario;
 import io.switchboard.bench.scenario.FanoutScenario;
 import io.switchboard.bench.scenario.LatencyScenario;
@@ -128,6 +129,20 @@ class BenchSmokeIT {
                 .containsEntry("delivered", 1000L).containsEntry("complete_messages", 20).containsEntry("lost", 0L)
                 .containsEntry("duplicates", 0L).containsEntry("unexpected", 0L).containsEntry("bounced", 0L)
                 .containsEntry("ok", true);
+    }
+
+    @Test
+    void archiveQueriesReturnExactlyTheArchivedMessages() throws Exception {
+        // Accounts 151..161 (owner 151, contacts 152..161): no other test of this class sends them messages,
+        // so the owner's archive holds exactly the 2,000 messages filled here, numbered in order.
+        Target t = Target.from(new Args(List.of("--port", Integer.toString(server.c2sPort()), "--domain", "bench.test",
+                "--label", "switchboard", "--login-timeout", "20s", "--first-user", "151")));
+        Map<String, Object> r = run(new ArchiveScenario(Args.of("--fill", "true", "--messages", "2000", "--contacts", "10",
+                "--queries", "20", "--warmup", "2", "--page", "20")), t, 1);
+        assertThat(r.get("error")).isNull();
+        assertThat(r).containsEntry("queries", 100L).containsEntry("malformed_results", 0).containsEntry("ok", true);
+        // Every query of every kind had its page checked message by message (catch-up pages are shorter).
+        assertThat(((Number) r.get("results_checked")).longValue()).isGreaterThan(4 * 22 * 20);
     }
 
     @Test

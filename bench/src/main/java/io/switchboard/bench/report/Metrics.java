@@ -103,6 +103,27 @@ public final class Metrics {
             new Metric("client_loop_util_max", "busiest client loop thread (share of a core)", 2),
             new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
 
+    static final List<Metric> ARCHIVE = List.of(
+            new Metric("archive_messages", "messages in the archive", 0),
+            new Metric("contacts", "conversations", 0),
+            new Metric("page", "results per page", 0),
+            new Metric("queries_per_kind", "measured queries of each kind", 0),
+            new Metric("latest_ms_p50", "last page of the archive p50 (ms)", 2),
+            new Metric("latest_ms_p99", "last page of the archive p99 (ms)", 2),
+            new Metric("conversation_ms_p50", "last page of a conversation p50 (ms)", 2),
+            new Metric("conversation_ms_p99", "last page of a conversation p99 (ms)", 2),
+            new Metric("scroll_ms_p50", "scrolling back through a conversation p50 (ms)", 2),
+            new Metric("scroll_ms_p99", "scrolling back through a conversation p99 (ms)", 2),
+            new Metric("catchup_ms_p50", "catching up after an id p50 (ms)", 2),
+            new Metric("catchup_ms_p99", "catching up after an id p99 (ms)", 2),
+            new Metric("time_ms_p50", "a page from a point in time p50 (ms)", 2),
+            new Metric("time_ms_p99", "a page from a point in time p99 (ms)", 2),
+            new Metric("queries_per_s", "queries per second (one at a time)", 0),
+            new Metric("server_cpu_us_per_query", "server process CPU per query (us)", 0),
+            new Metric("results_checked", "results checked", 0),
+            new Metric("client_cpu_util", "client CPU (cores)", 2),
+            new Metric("machine_other_cpu_util", "other processes' CPU meanwhile (cores)", 2));
+
     private Metrics() {
     }
 
@@ -113,6 +134,7 @@ public final class Metrics {
             case "latency" -> LATENCY;
             case "offline" -> OFFLINE;
             case "fanout" -> FANOUT;
+            case "archive" -> ARCHIVE;
             default -> List.of();
         };
     }

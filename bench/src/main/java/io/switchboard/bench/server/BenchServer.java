@@ -7,7 +7,10 @@ import io.switchboard.config.ConfigLoader;
 import io.switchboard.config.CoreSettings;
 import io.switchboard.config.Setting;
 import io.switchboard.server.XmppServer;
+import io.switchboard.store.Storage;
 import io.switchboard.store.memory.InMemoryStorage;
+import io.switchboard.storage.PostgresSettings;
+import io.switchboard.storage.PostgresStorage;
 import io.switchboard.auth.Passwords;
 import io.switchboard.jid.Jid;
 import io.switchboard.muc.MucModule;
@@ -29,13 +32,16 @@ import java.util.concurrent.CountDownLatch;
  * loopback only, with the accounts {@code prefix1..prefixN} created before it reports ready, and
  * the group chat service (rooms in memory) at {@code conference.<domain>}.
  * Every configuration key can still be overridden with {@code SWITCHBOARD_*} variables, as with
- * the launcher.
+ * the launcher: {@code SWITCHBOARD_STORAGE_MODE=postgres} with {@code SWITCHBOARD_DATABASE_URL}
+ * runs it on that PostgreSQL database instead (scenario 5's archive), where accounts that already
+ * exist are kept.
  */
 public final class BenchServer implements AutoCloseable {
 
     public static final String USAGE = """
             server: run Switchboard in this JVM (in-memory storage, loopback only) with accounts created and group chat
-            at conference.<domain> (muc.max-occupants 100000).
+            at conference.<domain> (muc.max-occupants 100000). SWITCHBOARD_STORAGE_MODE=postgres and
+            SWITCHBOARD_DATABASE_URL (with _USER, _PASSWORD) put it on a PostgreSQL database instead.
               --domain D             (default bench.test)
               --port P               STARTTLS c2s port (default 35222; 0 = any free port)
               --tls-port P           direct TLS c2s port (default 35223; 0 = any free port)
@@ -49,10 +55,10 @@ public final class BenchServer implements AutoCloseable {
             Environment SWITCHBOARD_<KEY> overrides any configuration key (e.g. SWITCHBOARD_AUTH_SCRAM_ITERATIONS).""";
 
     private final XmppServer server;
-    private final InMemoryStorage storage;
+    private final Storage storage;
     private final int iterations;
 
-    private BenchServer(XmppServer server, InMemoryStorage storage, int iterations) {
+    private BenchServer(XmppServer server, Storage storage, int iterations) {
         this.server = server;
         this.storage = storage;
         this.iterations = iterations;
@@ -99,7 +105,19 @@ public final class BenchServer implements AutoCloseable {
         String bind = values.get("bind-address");
         Target.loopback(bind, "bind-address");
         Config config = loader.load(values);
-        InMemoryStorage storage = new InMemoryStorage();
+        Storage storage;
+        if (config.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY) {
+            storage = new InMemoryStorage();
+        } else {
+            String url = config.get(CoreSettings.DATABASE_URL);
+            if (url.isEmpty()) {
+                throw new IllegalArgumentException("storage.mode postgres needs database.url (SWITCHBOARD_DATABASE_URL)"
+                        + " for a benchmark: the server to measure should not start its own embedded database");
+            }
+            storage = PostgresStorage.open(new PostgresSettings(url, config.get(CoreSettings.DATABASE_USER),
+                    config.get(CoreSettings.DATABASE_PASSWORD), config.get(CoreSettings.DATABASE_POOL_SIZE),
+                    Path.of(config.get(CoreSettings.DATA_DIR)), PostgresSettings.DEFAULT_STATEMENT_TIMEOUT));
+        }
         return new BenchServer(XmppServer.start(config, c -> storage, List.of(muc)), storage, config.get(CoreSettings.AUTH_SCRAM_ITERATIONS));
     }
 
@@ -107,16 +125,22 @@ public final class BenchServer implements AutoCloseable {
      * Creates {@code prefix1..prefixN}. The accounts share one password, so the SCRAM keys are
      * derived once (one salt) and stored for every account: deriving them per account took over
      * eight minutes for 19,000 accounts on a busy two-core machine. Logins are unaffected (the
-     * server's side of SCRAM does no key derivation).
+     * server's side of SCRAM does no key derivation). Accounts that exist already (a database
+     * kept between runs) are left as they are.
      *
      * @param threads kept for the command line; unused since the keys are derived once
      */
     public void createUsers(String prefix, int first, int count, String password, int threads) {
         var credentials = Passwords.credentials(password, iterations);
         Instant now = Instant.now();
+        List<Account> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Jid jid = server.accounts().userJid(prefix + (first + i));
-            storage.users().create(new Account(jid, false, now, credentials));
+            batch.add(new Account(jid, false, now, credentials));
+            if (batch.size() == 1000 || i == count - 1) {
+                storage.users().createAll(batch);
+                batch.clear();
+            }
         }
     }
 
