@@ -494,12 +494,15 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 if (options != null) {
                     n = NodeConfig.precondition(n, options, maxItems, true);
                 }
-                store.putNode(n);
+                // The node and its first item in one store call: a failure leaves no empty node behind.
+                trimmed = store.createAndPublish(n, item, effectiveMax(n));
                 LOG.debug("PEP node {} of {} created by a publish", node, owner);
-            } else if (options != null) {
-                NodeConfig.precondition(n, options, maxItems, false);
+            } else {
+                if (options != null) {
+                    NodeConfig.precondition(n, options, maxItems, false);
+                }
+                trimmed = store.publish(owner, node, item, effectiveMax(n));
             }
-            trimmed = store.publish(owner, node, item, effectiveMax(n));
         }
         notify(n, itemsEvent(node, List.of(itemElement(EVENT, item))), null);
         tellFollowers("a publish", owner, node, f -> f.published(owner, node, item, sync));
@@ -512,12 +515,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     /** Retracts items (unknown ids are ignored) and notifies when asked. */
     void retract(Jid owner, String node, List<String> ids, boolean notify, boolean sync) throws StanzaException {
         PubSubNode n = existing(owner, node);
-        List<String> done = new ArrayList<>();
-        for (String id : ids) {
-            if (store.retract(owner, node, id)) {
-                done.add(id);
-            }
-        }
+        List<String> done = store.retract(owner, node, ids);
         if (done.isEmpty()) {
             if (ids.size() == 1) {
                 throw new StanzaException(StanzaError.itemNotFound("no such item"));
@@ -594,8 +592,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 List<String> trimmed;
                 synchronized (lock(owner)) {
                     PubSubNode n = NodeConfig.apply(existing(owner, node), form, maxItems);
-                    store.putNode(n);
-                    trimmed = store.trim(owner, node, effectiveMax(n));
+                    trimmed = store.configure(n, effectiveMax(n));
                 }
                 if (!trimmed.isEmpty()) {
                     tellFollowers("a configuration", owner, node, f -> f.removed(owner, node, trimmed, false));
