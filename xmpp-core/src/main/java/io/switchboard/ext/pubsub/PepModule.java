@@ -633,11 +633,29 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", PUBSUB).build());
     }
 
+    /**
+     * The nodes {@code req.from()} may see. The asker's item on the owner's roster is read once for
+     * all nodes, and only when a node's access model needs it (for an owner without a session here,
+     * each read is a store read).
+     */
     private List<DiscoHandler.Item> nodeItems(IqRequest req) {
+        Jid owner = req.target();
+        Jid who = req.from();
         List<DiscoHandler.Item> out = new ArrayList<>();
-        for (PubSubNode n : store.nodes(req.target())) {
-            if (allowed(n, req.from())) {
-                out.add(new DiscoHandler.Item(req.target(), null, n.node()));
+        if (who == null) {
+            return out;
+        }
+        boolean self = who.sameBare(owner);
+        RosterItem seen = null;
+        boolean rosterRead = false;
+        for (PubSubNode n : store.nodes(owner)) {
+            boolean rosterNeeded = n.accessModel() == AccessModel.PRESENCE || n.accessModel() == AccessModel.ROSTER;
+            if (!self && rosterNeeded && !rosterRead) {
+                seen = ctx.rosters().item(owner, who.bare());
+                rosterRead = true;
+            }
+            if (self || allowed(n, seen)) {
+                out.add(new DiscoHandler.Item(owner, null, n.node()));
             }
         }
         return out;
