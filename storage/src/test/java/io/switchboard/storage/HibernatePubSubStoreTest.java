@@ -1,6 +1,7 @@
 package io.switchboard.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.jid.Jid;
 import io.switchboard.store.Account;
@@ -10,8 +11,13 @@ import io.switchboard.store.PubSubStore;
 import io.switchboard.store.PubSubStoreContract;
 import io.switchboard.store.ScramCredential;
 import io.switchboard.store.ScramHash;
+import io.switchboard.store.StorageException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,15 +58,100 @@ class HibernatePubSubStoreTest extends PubSubStoreContract {
         }
     }
 
+    /** An item id whose insertion fails inside the database (a trigger of this test). */
+    static final String FAILS_ON_INSERT = "injected-failure-on-insert";
+    /** An item id whose deletion fails inside the database. */
+    static final String FAILS_ON_DELETE = "injected-failure-on-delete";
+
     @BeforeAll
-    static void open() {
+    static void open() throws SQLException {
         opened = Opened.open();
         store = opened.store();
+        sql("create or replace function pubsub_test_injected_failure() returns trigger language plpgsql as"
+                + " $$ begin raise exception 'injected failure'; end $$",
+                "drop trigger if exists pubsub_test_fail_insert on pubsub_item",
+                "create trigger pubsub_test_fail_insert before insert or update on pubsub_item for each row"
+                        + " when (new.id = '" + FAILS_ON_INSERT + "') execute function pubsub_test_injected_failure()",
+                "drop trigger if exists pubsub_test_fail_delete on pubsub_item",
+                "create trigger pubsub_test_fail_delete before delete on pubsub_item for each row"
+                        + " when (old.id = '" + FAILS_ON_DELETE + "') execute function pubsub_test_injected_failure()");
     }
 
     @AfterAll
-    static void close() {
-        opened.close();
+    static void close() throws SQLException {
+        try {
+            sql("drop trigger if exists pubsub_test_fail_insert on pubsub_item",
+                    "drop trigger if exists pubsub_test_fail_delete on pubsub_item",
+                    "drop function if exists pubsub_test_injected_failure()");
+        } finally {
+            opened.close();
+        }
+    }
+
+    private static void sql(String... statements) throws SQLException {
+        try (Connection c = opened.pool().getConnection(); Statement st = c.createStatement()) {
+            for (String q : statements) {
+                st.execute(q);
+            }
+            c.commit();
+        }
+    }
+
+    private static PubSubItem item(String id, Jid publisher, int second) {
+        return new PubSubItem(id, publisher, T0.plusSeconds(second), "<p xmlns='urn:test'>" + id + "</p>");
+    }
+
+    private static final Instant T0 = Instant.parse("2026-01-02T03:04:05Z");
+
+    private static List<String> ids(List<PubSubItem> items) {
+        return items.stream().map(PubSubItem::id).toList();
+    }
+
+    @Test
+    void aPublishThatFailsAfterCreatingItsNodeLeavesNoNode() {
+        Jid o = freshOwner();
+        assertThatThrownBy(() -> store.createAndPublish(PubSubNode.defaults(o, "n", T0), item(FAILS_ON_INSERT, o, 1), 5))
+                .isInstanceOf(StorageException.class).hasMessageContaining("injected failure");
+        assertThat(store.node(o, "n")).isEmpty();
+        // On an existing node, the new configuration is not kept either.
+        PubSubNode before = PubSubNode.defaults(o, "m", T0);
+        store.createAndPublish(before, item("1", o, 1), 5);
+        PubSubNode open = new PubSubNode(o, "m", PubSubNode.AccessModel.OPEN, true, 5, PubSubNode.SendLast.ON_SUB, true,
+                null, List.of(), T0);
+        assertThatThrownBy(() -> store.createAndPublish(open, item(FAILS_ON_INSERT, o, 2), 5))
+                .isInstanceOf(StorageException.class);
+        assertThat(store.node(o, "m")).contains(before);
+        assertThat(ids(store.items(o, "m", 10))).containsExactly("1");
+    }
+
+    @Test
+    void aConfigurationWhoseTrimFailsKeepsTheOldConfigurationAndItems() {
+        Jid o = freshOwner();
+        PubSubNode before = new PubSubNode(o, "n", PubSubNode.AccessModel.PRESENCE, true, 10,
+                PubSubNode.SendLast.ON_SUB_AND_PRESENCE, true, null, List.of(), T0);
+        store.putNode(before);
+        store.publish(o, "n", item(FAILS_ON_DELETE, o, 1), 10);
+        store.publish(o, "n", item("2", o, 2), 10);
+        store.publish(o, "n", item("3", o, 3), 10);
+        PubSubNode smaller = new PubSubNode(o, "n", PubSubNode.AccessModel.OPEN, true, 1,
+                PubSubNode.SendLast.ON_SUB_AND_PRESENCE, true, "smaller", List.of(), T0);
+        // The configuration is written first, then the oldest items are deleted: the deletion fails.
+        assertThatThrownBy(() -> store.configure(smaller, 1)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("injected failure");
+        assertThat(store.node(o, "n")).contains(before);
+        assertThat(ids(store.items(o, "n", 10))).containsExactly("3", "2", FAILS_ON_DELETE);
+    }
+
+    @Test
+    void aRetractionThatFailsOnOneItemRemovesNone() {
+        Jid o = freshOwner();
+        store.putNode(PubSubNode.defaults(o, "n", T0));
+        store.publish(o, "n", item("1", o, 1), 10);
+        store.publish(o, "n", item(FAILS_ON_DELETE, o, 2), 10);
+        store.publish(o, "n", item("3", o, 3), 10);
+        assertThatThrownBy(() -> store.retract(o, "n", List.of("1", "3", FAILS_ON_DELETE)))
+                .isInstanceOf(StorageException.class).hasMessageContaining("injected failure");
+        assertThat(ids(store.items(o, "n", 10))).containsExactly("3", FAILS_ON_DELETE, "1");
     }
 
     @Override

@@ -91,8 +91,13 @@ class AvatarHashIT {
         }
 
         @Override
-        public boolean retract(Jid owner, String node, String id) {
-            return d.retract(owner, node, id);
+        public List<String> createAndPublish(PubSubNode node, PubSubItem item, int maxItems) {
+            return d.createAndPublish(node, item, maxItems);
+        }
+
+        @Override
+        public List<String> retract(Jid owner, String node, List<String> ids) {
+            return d.retract(owner, node, ids);
         }
 
         @Override
@@ -101,8 +106,8 @@ class AvatarHashIT {
         }
 
         @Override
-        public List<String> trim(Jid owner, String node, int maxItems) {
-            return d.trim(owner, node, maxItems);
+        public List<String> configure(PubSubNode node, int maxItems) {
+            return d.configure(node, maxItems);
         }
 
         @Override

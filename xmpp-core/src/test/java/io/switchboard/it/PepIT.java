@@ -424,6 +424,15 @@ class PepIT {
             assertThat(condition(erin.iq("set", null, "<pubsub xmlns='" + OWNER + "'><configure node='" + node + "'>"
                     + "<x xmlns='jabber:x:data' type='submit'>" + field("pubsub#max_items", "51")
                     + "</x></configure></pubsub>"))).isEqualTo("not-acceptable");
+            // A retraction of several items (an unknown id among them) is one notification of those removed.
+            erin.ok("set", null, "<pubsub xmlns='" + PS + "'><retract node='" + node + "' notify='true'><item id='57'/>"
+                    + "<item id='nope'/><item id='58'/></retract></pubsub>");
+            assertThat(frank.event(node).child(EVENT, "event").child(EVENT, "items").elements(EVENT, "retract"))
+                    .extracting(x -> x.attr("id")).containsExactly("57", "58");
+            // A smaller max_items drops the oldest items at once.
+            erin.ok("set", null, "<pubsub xmlns='" + OWNER + "'><configure node='" + node + "'>"
+                    + "<x xmlns='jabber:x:data' type='submit'>" + field("pubsub#max_items", "3") + "</x></configure></pubsub>");
+            assertThat(itemIds(frank.ok("get", e, items(node, "/>")))).containsExactly("55", "56", "59");
             // Retract with notify.
             erin.ok("set", null, "<pubsub xmlns='" + PS + "'><retract node='" + node + "' notify='true'><item id='59'/>"
                     + "</retract></pubsub>");

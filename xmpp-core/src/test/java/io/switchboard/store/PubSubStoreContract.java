@@ -66,8 +66,48 @@ public abstract class PubSubStoreContract {
         PubSubItem two = store().item(o, "n", "2").orElseThrow();
         assertThat(two.payload()).isEqualTo("<p xmlns='urn:test'>2b</p>");
         assertThat(two.published().truncatedTo(ChronoUnit.MILLIS)).isEqualTo(T.plusSeconds(5));
-        assertThat(store().trim(o, "n", 1)).containsExactlyInAnyOrder("3", "4");
+        PubSubNode one = new PubSubNode(o, "n", PubSubNode.AccessModel.OPEN, true, 1, PubSubNode.SendLast.ON_SUB, true,
+                null, List.of(), T);
+        assertThat(store().configure(one, 1)).containsExactlyInAnyOrder("3", "4");
         assertThat(ids(store().items(o, "n", 10))).containsExactly("2");
+        assertThat(store().node(o, "n")).contains(one);
+    }
+
+    @Test
+    void aPublishCreatesItsNodeWithTheFirstItem() {
+        Jid o = freshOwner();
+        PubSubNode n = PubSubNode.defaults(o, "n", T);
+        assertThat(store().createAndPublish(n, item("1", 1), 1)).isEmpty();
+        assertThat(store().node(o, "n")).contains(n);
+        assertThat(ids(store().items(o, "n", 10))).containsExactly("1");
+        // On an existing node: the configuration is replaced, the items stay within maxItems.
+        PubSubNode open = new PubSubNode(o, "n", PubSubNode.AccessModel.OPEN, true, 2, PubSubNode.SendLast.ON_SUB, true,
+                "t", List.of(), T);
+        store().createAndPublish(open, item("2", 2), 2);
+        assertThat(store().createAndPublish(open, item("3", 3), 2)).containsExactly("1");
+        assertThat(store().node(o, "n")).contains(open);
+        assertThat(ids(store().items(o, "n", 10))).containsExactly("3", "2");
+    }
+
+    @Test
+    void configuringAMissingNodeCreatesNothing() {
+        Jid o = freshOwner();
+        assertThat(store().configure(PubSubNode.defaults(o, "gone", T), 1)).isEmpty();
+        assertThat(store().node(o, "gone")).isEmpty();
+    }
+
+    @Test
+    void severalItemsAreRetractedAtOnce() {
+        Jid o = freshOwner();
+        store().putNode(PubSubNode.defaults(o, "n", T));
+        for (int i = 1; i <= 4; i++) {
+            store().publish(o, "n", item(Integer.toString(i), i), 10);
+        }
+        // In the order asked; unknown and repeated ids are ignored.
+        assertThat(store().retract(o, "n", List.of("3", "x", "1", "3"))).containsExactly("3", "1");
+        assertThat(ids(store().items(o, "n", 10))).containsExactly("4", "2");
+        assertThat(store().retract(o, "n", List.of("1"))).isEmpty();
+        assertThat(store().retract(o, "missing", List.of("2"))).isEmpty();
     }
 
     @Test
@@ -78,8 +118,8 @@ public abstract class PubSubStoreContract {
         store().publish(o, "n", item("1", 1), 10);
         store().publish(o, "n", item("2", 2), 10);
         store().publish(o, "m", item("x", 1), 10);
-        assertThat(store().retract(o, "n", "1")).isTrue();
-        assertThat(store().retract(o, "n", "1")).isFalse();
+        assertThat(store().retract(o, "n", List.of("1"))).containsExactly("1");
+        assertThat(store().retract(o, "n", List.of("1"))).isEmpty();
         assertThat(store().item(o, "n", "1")).isEmpty();
         assertThat(store().purge(o, "n")).isEqualTo(1);
         assertThat(store().items(o, "n", 10)).isEmpty();

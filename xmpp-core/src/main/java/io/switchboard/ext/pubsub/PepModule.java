@@ -494,12 +494,15 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 if (options != null) {
                     n = NodeConfig.precondition(n, options, maxItems, true);
                 }
-                store.putNode(n);
+                // The node and its first item in one store call: a failure leaves no empty node behind.
+                trimmed = store.createAndPublish(n, item, effectiveMax(n));
                 LOG.debug("PEP node {} of {} created by a publish", node, owner);
-            } else if (options != null) {
-                NodeConfig.precondition(n, options, maxItems, false);
+            } else {
+                if (options != null) {
+                    NodeConfig.precondition(n, options, maxItems, false);
+                }
+                trimmed = store.publish(owner, node, item, effectiveMax(n));
             }
-            trimmed = store.publish(owner, node, item, effectiveMax(n));
         }
         notify(n, itemsEvent(node, List.of(itemElement(EVENT, item))), null);
         tellFollowers("a publish", owner, node, f -> f.published(owner, node, item, sync));
@@ -512,12 +515,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     /** Retracts items (unknown ids are ignored) and notifies when asked. */
     void retract(Jid owner, String node, List<String> ids, boolean notify, boolean sync) throws StanzaException {
         PubSubNode n = existing(owner, node);
-        List<String> done = new ArrayList<>();
-        for (String id : ids) {
-            if (store.retract(owner, node, id)) {
-                done.add(id);
-            }
-        }
+        List<String> done = store.retract(owner, node, ids);
         if (done.isEmpty()) {
             if (ids.size() == 1) {
                 throw new StanzaException(StanzaError.itemNotFound("no such item"));
@@ -594,8 +592,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 List<String> trimmed;
                 synchronized (lock(owner)) {
                     PubSubNode n = NodeConfig.apply(existing(owner, node), form, maxItems);
-                    store.putNode(n);
-                    trimmed = store.trim(owner, node, effectiveMax(n));
+                    trimmed = store.configure(n, effectiveMax(n));
                 }
                 if (!trimmed.isEmpty()) {
                     tellFollowers("a configuration", owner, node, f -> f.removed(owner, node, trimmed, false));
@@ -636,11 +633,29 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
                 XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", PUBSUB).build());
     }
 
+    /**
+     * The nodes {@code req.from()} may see. The asker's item on the owner's roster is read once for
+     * all nodes, and only when a node's access model needs it (for an owner without a session here,
+     * each read is a store read).
+     */
     private List<DiscoHandler.Item> nodeItems(IqRequest req) {
+        Jid owner = req.target();
+        Jid who = req.from();
         List<DiscoHandler.Item> out = new ArrayList<>();
-        for (PubSubNode n : store.nodes(req.target())) {
-            if (allowed(n, req.from())) {
-                out.add(new DiscoHandler.Item(req.target(), null, n.node()));
+        if (who == null) {
+            return out;
+        }
+        boolean self = who.sameBare(owner);
+        RosterItem seen = null;
+        boolean rosterRead = false;
+        for (PubSubNode n : store.nodes(owner)) {
+            boolean rosterNeeded = n.accessModel() == AccessModel.PRESENCE || n.accessModel() == AccessModel.ROSTER;
+            if (!self && rosterNeeded && !rosterRead) {
+                seen = ctx.rosters().item(owner, who.bare());
+                rosterRead = true;
+            }
+            if (self || allowed(n, seen)) {
+                out.add(new DiscoHandler.Item(owner, null, n.node()));
             }
         }
         return out;

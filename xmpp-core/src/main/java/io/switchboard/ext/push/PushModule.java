@@ -10,6 +10,7 @@ import io.switchboard.routing.MessageHook;
 import io.switchboard.module.ModuleContext;
 import io.switchboard.module.ServerModule;
 import io.switchboard.session.ClientSession;
+import io.switchboard.session.OnlineAccountCache;
 import io.switchboard.stanza.Iq;
 import io.switchboard.stanza.Message;
 import io.switchboard.stanza.StanzaError;
@@ -65,10 +66,11 @@ public final class PushModule implements ServerModule, MessageHook {
     /**
      * Registrations of accounts with a session here: every message delivered to an online account
      * asks for them (a device may be offline while another is online), and that must not be a
-     * storage read per message. Loaded on first use, dropped when the account's last session ends
-     * and whenever its registrations change.
+     * storage read per message. Loaded on first use (without a lock held during the read), dropped
+     * when the account's last session ends and whenever its registrations change.
      */
-    private final Map<Jid, List<PushRegistration>> online = new ConcurrentHashMap<>();
+    private final OnlineAccountCache<List<PushRegistration>> online = new OnlineAccountCache<>(
+            o -> List.copyOf(this.store.list(o)), o -> this.ctx != null && this.ctx.sessions().isOnline(o));
     private ModuleContext ctx;
     private boolean includeBody;
     private boolean includeSender;
@@ -102,45 +104,24 @@ public final class PushModule implements ServerModule, MessageHook {
         this.includeSender = c.config().get(INCLUDE_SENDER);
         c.router().addHook(this);
         c.sessions().onBind(s -> registrationsOf(s.jid().bare()));
-        c.sessions().onUnbind(s -> {
-            Jid owner = s.jid().bare();
-            if (!c.sessions().isOnline(owner)) {
-                online.remove(owner);
-            }
-        });
+        c.sessions().onUnbind(s -> online.offline(s.jid().bare()));
     }
 
     /**
-     * After a change: the cached registrations are read again here, with the change, so that
-     * delivering the next message reads no storage.
+     * After a change has reached the store: the cached registrations are dropped and, while the
+     * account is online here, read again with the change, so that delivering the next message reads
+     * no storage.
      */
     private void refresh(Jid owner) {
+        online.invalidate(owner);
         if (ctx != null && ctx.sessions().isOnline(owner)) {
-            online.compute(owner, (o, old) -> List.copyOf(store.list(o)));
-            if (!ctx.sessions().isOnline(owner)) {
-                online.remove(owner);
-            }
-        } else {
-            online.remove(owner);
+            online.get(owner);
         }
     }
 
     /** The account's registrations, from the cache when it has a session here. */
     private List<PushRegistration> registrationsOf(Jid owner) {
-        List<PushRegistration> cached = online.get(owner);
-        if (cached != null) {
-            return cached;
-        }
-        if (ctx == null || !ctx.sessions().isOnline(owner)) {
-            return store.list(owner);
-        }
-        // Loaded under the map's lock for this key, so that a change (which removes the entry)
-        // never races with a load that read the store before it.
-        List<PushRegistration> loaded = online.computeIfAbsent(owner, o -> List.copyOf(store.list(o)));
-        if (!ctx.sessions().isOnline(owner)) {
-            online.remove(owner);
-        }
-        return loaded;
+        return online.get(owner);
     }
 
     private static String key(Jid owner, Jid service, String node) {

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * PEP nodes in memory: for tests and {@code storage.mode=memory}. Each operation locks only the
- * owning account's nodes.
+ * owning account's nodes, and changes them only after everything that can fail was checked, so
+ * that it is all or nothing as the port requires.
  *
  * @implNote thread-safe.
  */
@@ -99,10 +100,29 @@ public final class InMemoryPubSubStore implements PubSubStore {
             if (n == null) {
                 throw new IllegalStateException("no node " + node + " of " + owner);
             }
-            n.items.remove(item.id());
-            n.items.put(item.id(), item);
-            return trim(n, maxItems);
+            return put(n, item, maxItems);
         }
+    }
+
+    @Override
+    public List<String> createAndPublish(PubSubNode node, PubSubItem item, int maxItems) {
+        Map<String, Node> m = of(node.owner());
+        synchronized (m) {
+            Node n = m.get(node.node());
+            if (n == null) {
+                n = new Node(node);
+                m.put(node.node(), n);
+            } else {
+                n.config = node;
+            }
+            return put(n, item, maxItems);
+        }
+    }
+
+    private static List<String> put(Node n, PubSubItem item, int maxItems) {
+        n.items.remove(item.id());
+        n.items.put(item.id(), item);
+        return trim(n, maxItems);
     }
 
     private static List<String> trim(Node n, int maxItems) {
@@ -142,11 +162,20 @@ public final class InMemoryPubSubStore implements PubSubStore {
     }
 
     @Override
-    public boolean retract(Jid owner, String node, String id) {
+    public List<String> retract(Jid owner, String node, List<String> ids) {
         Map<String, Node> m = peek(owner);
         synchronized (m) {
             Node n = m.get(node);
-            return n != null && n.items.remove(id) != null;
+            if (n == null) {
+                return List.of();
+            }
+            List<String> removed = new ArrayList<>();
+            for (String id : ids) {
+                if (n.items.remove(id) != null) {
+                    removed.add(id);
+                }
+            }
+            return removed;
         }
     }
 
@@ -165,11 +194,15 @@ public final class InMemoryPubSubStore implements PubSubStore {
     }
 
     @Override
-    public List<String> trim(Jid owner, String node, int maxItems) {
-        Map<String, Node> m = peek(owner);
+    public List<String> configure(PubSubNode node, int maxItems) {
+        Map<String, Node> m = peek(node.owner());
         synchronized (m) {
-            Node n = m.get(node);
-            return n == null ? List.of() : trim(n, maxItems);
+            Node n = m.get(node.node());
+            if (n == null) {
+                return List.of();
+            }
+            n.config = node;
+            return trim(n, maxItems);
         }
     }
 
