@@ -12,6 +12,10 @@
 #   bench/peers.sh pid NAME                  the server's process id (for --server-pid)
 #   bench/peers.sh port NAME                 its STARTTLS c2s port (direct TLS is that port + 1)
 #   bench/peers.sh status
+#   bench/peers.sh archive-setup [M] [C]     scenario 5's archive: one PostgreSQL on loopback (NAME pg, port 5439)
+#                                            holding each server's own archive tables, and in each the same M
+#                                            messages (default 1000000) of user1 with C contacts (default 100);
+#                                            then PEERS_ARCHIVE=1 bench/peers.sh start NAME runs NAME on it
 #
 # Ports (all on 127.0.0.1): Prosody 15222/15223, ejabberd 25222/25223 (+ 25299 for its Erlang
 # distribution, loopback, no epmd), Switchboard 35222/35223. Accounts: user1..userN, password
@@ -19,7 +23,8 @@
 #
 # Environment: PEERS_DIR, SERVER_CPUS (taskset CPU list for the servers, default 1 when the machine
 # has 2 or more cores), DOMAIN, PASSWORD, USER_PREFIX, SB_JAVA_OPTS (Switchboard's JVM options),
-# PEERS_MAM=1 at setup (message archive on in Prosody and ejabberd, as Switchboard always has it).
+# PEERS_MAM=1 at setup (message archive on in Prosody and ejabberd, as Switchboard always has it),
+# PEERS_ARCHIVE=1 at start (the server keeps its archive in the PostgreSQL of archive-setup).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,9 +41,15 @@ port_of() {
     prosody) echo 15222 ;;
     ejabberd) echo 25222 ;;
     switchboard) echo 35222 ;;
-    *) echo "peers: unknown server '$1' (prosody, ejabberd, switchboard)" >&2; exit 2 ;;
+    pg) echo "$PG_PORT" ;;
+    *) echo "peers: unknown server '$1' (prosody, ejabberd, switchboard, pg)" >&2; exit 2 ;;
   esac
 }
+
+PG_PORT=5439
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+# The archive configurations (PEERS_ARCHIVE=1): file name suffix.
+variant() { if [ "${PEERS_ARCHIVE:-0}" = 1 ]; then echo "-archive"; fi; }
 
 pin() {
   if [ -n "$SERVER_CPUS" ] && command -v taskset >/dev/null; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi
@@ -116,17 +127,27 @@ make_cert() {
 }
 
 config_prosody() {
-  local d="$PEERS_DIR/prosody"
+  local d="$PEERS_DIR/prosody" cfg="$PEERS_DIR/prosody/prosody.cfg.lua"
   # PEERS_MAM=1: every 1:1 message archived (XEP-0313), as Switchboard always does.
-  local mam_module="" mam_settings=""
+  local mam_module="" mam_settings="" storage='"internal"'
   if [ "${PEERS_MAM:-0}" = 1 ]; then
     mam_module='; "mam"'
     mam_settings='default_archive_policy = true
 archive_expires_after = "1d"'
   fi
+  # archive: the message archive in PostgreSQL (mod_storage_sql), kept for ever; the rest as usual.
+  if [ "${1:-}" = archive ]; then
+    cfg="$d/prosody-archive.cfg.lua"
+    mam_module='; "mam"'
+    mam_settings='default_archive_policy = true
+archive_expires_after = "never"
+sql = { driver = "PostgreSQL"; database = "prosody"; username = "prosody"; password = "bench"; host = "127.0.0.1"; port = '"$PG_PORT"' }'
+    storage='{ archive = "sql"; archive2 = "sql" }
+default_storage = "internal"'
+  fi
 
   mkdir -p "$d/data"
-  cat > "$d/prosody.cfg.lua" <<EOF
+  cat > "$cfg" <<EOF
 -- Prosody for the Switchboard benchmark (bench/peers.sh): loopback only, state under $d.
 pidfile = "$d/prosody.pid"
 data_path = "$d/data"
@@ -146,7 +167,7 @@ modules_disabled = { "s2s" }
 allow_registration = true
 c2s_require_encryption = true
 authentication = "internal_hashed"
-storage = "internal"
+storage = $storage
 ssl = { certificate = "$PEERS_DIR/tls/$DOMAIN.crt"; key = "$PEERS_DIR/tls/$DOMAIN.key"; }
 c2s_direct_tls_ssl = { certificate = "$PEERS_DIR/tls/$DOMAIN.crt"; key = "$PEERS_DIR/tls/$DOMAIN.key"; }
 VirtualHost "$DOMAIN"
@@ -158,7 +179,7 @@ EOF
 }
 
 config_ejabberd() {
-  local d="$PEERS_DIR/ejabberd"
+  local d="$PEERS_DIR/ejabberd" cfg="$PEERS_DIR/ejabberd/ejabberd.yml" sql=""
   # PEERS_MAM=1: every 1:1 message archived (XEP-0313), as Switchboard always does.
   local ejabberd_mam="  # mod_mam off (PEERS_MAM=1 turns it on)"
   if [ "${PEERS_MAM:-0}" = 1 ]; then
@@ -166,10 +187,25 @@ config_ejabberd() {
     db_type: mnesia
     default: always"
   fi
+  # archive: the message archive in PostgreSQL (ejabberd's pg.sql schema); accounts stay in Mnesia.
+  if [ "${1:-}" = archive ]; then
+    cfg="$d/ejabberd-archive.yml"
+    ejabberd_mam="  mod_mam:
+    db_type: sql
+    default: always"
+    sql="sql_type: pgsql
+sql_server: \"127.0.0.1\"
+sql_port: $PG_PORT
+sql_database: \"ejabberd\"
+sql_username: \"ejabberd\"
+sql_password: \"bench\"
+sql_pool_size: 10"
+  fi
   mkdir -p "$d/spool" "$d/logs"
   touch "$d/inetrc"
-  cat > "$d/ejabberd.yml" <<EOF
+  cat > "$cfg" <<EOF
 # ejabberd for the Switchboard benchmark (bench/peers.sh): loopback only, state under $d.
+$sql
 hosts:
   - $DOMAIN
 loglevel: info
@@ -246,16 +282,17 @@ ejabberdctl_bench() {
   local d="$PEERS_DIR/ejabberd"
   HOME="$d" setpriv --reuid=ejabberd --regid=ejabberd --init-groups \
     env HOME="$d" EJABBERD_PID_PATH="$d/ejabberd.pid" ERL_EPMD_ADDRESS=127.0.0.1 \
-    ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg" \
+    ejabberdctl --config-dir "$d" --config "$d/ejabberd$(variant).yml" --ctl-config "$d/ejabberdctl.cfg" \
       --logs "$d/logs" --spool "$d/spool" "$@"
 }
 
 start_prosody() {
   local d="$PEERS_DIR/prosody"
-  [ -f "$d/prosody.cfg.lua" ] || { echo "peers: run 'bench/peers.sh setup' first" >&2; exit 1; }
+  local cfg; cfg="$d/prosody$(variant).cfg.lua"
+  [ -f "$cfg" ] || { echo "peers: run 'bench/peers.sh setup' (and archive-setup for PEERS_ARCHIVE=1) first" >&2; exit 1; }
   ulimit -n "$(ulimit -Hn)"
   rm -f "$d/prosody.pid"
-  (pin_exec setpriv --reuid=prosody --regid=prosody --init-groups prosody --config "$d/prosody.cfg.lua") \
+  (pin_exec setpriv --reuid=prosody --regid=prosody --init-groups prosody --config "$cfg") \
     > "$d/stdout.log" 2>&1 &
   echo $! > "$d/prosody.pid.launch"
   wait_port 15222 60
@@ -268,7 +305,7 @@ start_prosody() {
 
 start_ejabberd() {
   local d="$PEERS_DIR/ejabberd"
-  [ -f "$d/ejabberd.yml" ] || { echo "peers: run 'bench/peers.sh setup' first" >&2; exit 1; }
+  [ -f "$d/ejabberd$(variant).yml" ] || { echo "peers: run 'bench/peers.sh setup' (and archive-setup for PEERS_ARCHIVE=1) first" >&2; exit 1; }
   ulimit -n "$(ulimit -Hn)"
   rm -f "$d/ejabberd.pid"
   # Erlang starts an epmd daemon if none runs; ERL_EPMD_ADDRESS keeps it on loopback, and the one
@@ -276,7 +313,7 @@ start_ejabberd() {
   local had_epmd=""
   pgrep -x epmd > /dev/null && had_epmd=1
   HOME="$d" pin setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME="$d" ERL_EPMD_ADDRESS=127.0.0.1 \
-    ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg" \
+    ejabberdctl --config-dir "$d" --config "$d/ejabberd$(variant).yml" --ctl-config "$d/ejabberdctl.cfg" \
       --logs "$d/logs" --spool "$d/spool" foreground > "$d/stdout.log" 2>&1 &
   wait_port 25222 120
   for _ in $(seq 1 100); do [ -s "$d/ejabberd.pid" ] && break; sleep 0.1; done
@@ -298,10 +335,16 @@ start_switchboard() {
   # server's core; ActiveProcessorCount=1 sizes the JVM and the server's pools for that one core,
   # as if it had been started under taskset.
   local opts="${SB_JAVA_OPTS:-}"
+  # PEERS_ARCHIVE=1: on the PostgreSQL of archive-setup (accounts that exist there are kept).
+  local db_env=(SWITCHBOARD_STORAGE_MODE=memory)
+  if [ "${PEERS_ARCHIVE:-0}" = 1 ]; then
+    db_env=(SWITCHBOARD_STORAGE_MODE=postgres "SWITCHBOARD_DATABASE_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/switchboard"
+      SWITCHBOARD_DATABASE_USER=switchboard SWITCHBOARD_DATABASE_PASSWORD=bench)
+  fi
   if [ -n "$SERVER_CPUS" ]; then
     opts="-XX:ActiveProcessorCount=$(echo "$SERVER_CPUS" | tr ',' '\n' | wc -l) $opts"
   fi
-  BENCH_JAVA_OPTS="$opts -Djava.awt.headless=true" BENCH_CPUS="" \
+  env "${db_env[@]}" BENCH_JAVA_OPTS="$opts -Djava.awt.headless=true" BENCH_CPUS="" \
     "$HERE/run" server --domain "$DOMAIN" --port 35222 --tls-port 35223 --users "$n" --user-prefix "$USER_PREFIX" \
       --password "$PASSWORD" --cert "$PEERS_DIR/tls/$DOMAIN.crt" --key "$PEERS_DIR/tls/$DOMAIN.key" \
       --data-dir "$d/data" --pid-file "$d/switchboard.pid" > "$d/switchboard.log" 2>&1 &
@@ -367,6 +410,120 @@ accounts_ejabberd() {
   rm -f "$d/import.xml" "$have"
 }
 
+# PostgreSQL for scenario 5's archive: a cluster of our own under $PEERS_DIR/pg (Debian's
+# binaries, run as the postgres user), loopback only, trust authentication (nothing else can reach
+# it), pinned like the servers it serves.
+start_pg() {
+  local d="$PEERS_DIR/pg"
+  [ -n "$PG_BIN" ] || { echo "peers: PostgreSQL is not installed (bench/peers.sh install)" >&2; exit 1; }
+  mkdir -p "$d"
+  chown postgres:postgres "$d"
+  if [ ! -f "$d/data/PG_VERSION" ]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups \
+      "$PG_BIN/initdb" -D "$d/data" -U postgres --auth=trust -E UTF8 --locale=C > "$d/initdb.log"
+    cat >> "$d/data/postgresql.conf" <<EOF
+# bench/peers.sh: loopback only; the archives of all three servers fit in memory.
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$d'
+shared_buffers = 2GB
+effective_cache_size = 8GB
+max_connections = 100
+EOF
+  fi
+  rm -f "$d/pg.pid"
+  (pin_exec setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$d/data") > "$d/pg.log" 2>&1 &
+  echo $! > "$d/pg.pid"
+  wait_port "$PG_PORT" 60
+  for _ in $(seq 1 100); do psql_pg -c 'select 1' > /dev/null 2>&1 && break; sleep 0.1; done
+  check_loopback "$(cat "$d/pg.pid")"
+  echo "pg started: pid $(cat "$d/pg.pid"), 127.0.0.1:$PG_PORT"
+}
+
+psql_pg() {
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "${PGUSER_AS:-postgres}" -d "${PGDB:-postgres}" "$@"
+}
+
+# The same M messages of user1 in every server's archive: message i with user(2 + i % C), sent by
+# user1 in even blocks of C messages and received in odd ones, at T0 + i seconds, with the body
+# "m i (i % C) ..."; each server's table gets them in its own layout, and bench/run archive checks
+# every answer against that numbering.
+seed_sql() {
+  local server=$1 m=$2 c=$3 t0=$4
+  local owner="${USER_PREFIX}1@$DOMAIN"
+  local contact="('$USER_PREFIX' || (2 + i % $c) || '@$DOMAIN')"
+  local body="('m ' || i || ' ' || (i % $c) || ' archive benchmark message')"
+  local xml="CASE WHEN (i / $c) % 2 = 0
+      THEN '<message xmlns=\"jabber:client\" from=\"$owner/seed\" to=\"' || $contact || '\" type=\"chat\" id=\"s' || i || '\"><body>' || $body || '</body></message>'
+      ELSE '<message xmlns=\"jabber:client\" from=\"' || $contact || '/seed\" to=\"$owner\" type=\"chat\" id=\"s' || i || '\"><body>' || $body || '</body></message>' END"
+  case "$server" in
+    switchboard) cat <<EOF
+DELETE FROM message_archive WHERE owner = '$owner';
+INSERT INTO message_archive (owner, id, with_jid, outgoing, at, origin_id, stanza)
+SELECT '$owner', (($t0 + i) * 1000::bigint) << 20, $contact, (i / $c) % 2 = 0, to_timestamp($t0 + i), NULL, $xml
+FROM generate_series(0, $m - 1) AS i;
+VACUUM ANALYZE message_archive;
+EOF
+    ;;
+    prosody) cat <<EOF
+DELETE FROM prosodyarchive WHERE host = '$DOMAIN' AND "user" = '${USER_PREFIX}1' AND store = 'archive';
+INSERT INTO prosodyarchive (host, "user", store, "when", "with", key, type, value)
+SELECT '$DOMAIN', '${USER_PREFIX}1', 'archive', $t0 + i, $contact, 'seed-' || i, 'xml', $xml
+FROM generate_series(0, $m - 1) AS i ORDER BY i;
+VACUUM ANALYZE prosodyarchive;
+EOF
+    ;;
+    ejabberd) cat <<EOF
+DELETE FROM archive WHERE username = '${USER_PREFIX}1';
+INSERT INTO archive (username, timestamp, peer, bare_peer, xml, txt, kind, nick)
+SELECT '${USER_PREFIX}1', ($t0 + i) * 1000000::bigint, $contact || '/seed', $contact, $xml, $body, 'chat', ''
+FROM generate_series(0, $m - 1) AS i ORDER BY i;
+VACUUM ANALYZE archive;
+EOF
+    ;;
+  esac
+}
+
+cmd_archive_setup() {
+  local m=${1:-1000000} c=${2:-100}
+  [ -f "$PEERS_DIR/prosody/prosody.cfg.lua" ] || { echo "peers: run 'bench/peers.sh setup' first" >&2; exit 1; }
+  config_prosody archive
+  config_ejabberd archive
+  alive pg || start_pg
+  for db in switchboard prosody ejabberd; do
+    if [ -z "$(psql_pg -tA -c "select 1 from pg_roles where rolname = '$db'")" ]; then
+      psql_pg -c "CREATE ROLE $db LOGIN PASSWORD 'bench'"
+      psql_pg -c "CREATE DATABASE $db OWNER $db"
+    fi
+  done
+  if [ -z "$(PGUSER_AS=ejabberd PGDB=ejabberd psql_pg -tA -c "select to_regclass('archive')")" ]; then
+    PGUSER_AS=ejabberd PGDB=ejabberd psql_pg -f /usr/share/ejabberd/sql/pg.sql > /dev/null
+  fi
+  # Prosody and Switchboard create their own tables when they start on their database.
+  cmd_stop prosody > /dev/null
+  PEERS_ARCHIVE=1 start_prosody
+  # Prosody creates its SQL tables on the first use of the store: a few archived messages.
+  BENCH_CPUS="" "$HERE/run" throughput --port 15222 --domain "$DOMAIN" --user-prefix "$USER_PREFIX" --password "$PASSWORD" \
+    --label prosody --pairs 1 --window 1 --warmup 0s --duration 1s --samples false --deadline 1m > /dev/null || true
+  for _ in $(seq 1 300); do
+    [ -n "$(PGUSER_AS=prosody PGDB=prosody psql_pg -tA -c "select to_regclass('prosodyarchive')")" ] && break
+    sleep 0.1
+  done
+  cmd_stop prosody
+  [ -n "$(PGUSER_AS=prosody PGDB=prosody psql_pg -tA -c "select to_regclass('prosodyarchive')")" ] \
+    || { echo "peers: Prosody did not create its archive table; see $PEERS_DIR/prosody/prosody.log" >&2; exit 1; }
+  cmd_stop switchboard > /dev/null
+  PEERS_ARCHIVE=1 start_switchboard $((c + 1))
+  cmd_stop switchboard
+  local t0=$(( $(date +%s) - m - 3600 ))
+  for s in switchboard prosody ejabberd; do
+    local t=$SECONDS
+    seed_sql "$s" "$m" "$c" "$t0" | PGUSER_AS=$s PGDB=$s psql_pg
+    echo "$s: $m archived messages of ${USER_PREFIX}1 written in $((SECONDS - t)) s (database $(PGUSER_AS=$s PGDB=$s psql_pg -tA -c "select pg_size_pretty(pg_database_size('$s'))"))"
+  done
+  echo "archive ready: bench/peers.sh start pg, then PEERS_ARCHIVE=1 bench/peers.sh start NAME"
+}
+
 cmd_setup() {
   local n=${1:-20000}
   command -v prosody >/dev/null && command -v ejabberdctl >/dev/null || { echo "peers: run 'bench/peers.sh install' first" >&2; exit 1; }
@@ -395,12 +552,13 @@ cmd_start() {
 
 cmd_stop() {
   local name=${1:?usage: peers.sh stop NAME|all}
-  if [ "$name" = all ]; then for s in prosody ejabberd switchboard; do cmd_stop "$s"; done; return 0; fi
+  if [ "$name" = all ]; then for s in prosody ejabberd switchboard pg; do cmd_stop "$s"; done; return 0; fi
   local f; f="$(pidfile "$name")"
   [ -f "$f" ] || return 0
   local pid; pid="$(cat "$f")"
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
+    # PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for every client to leave).
+    if [ "$name" = pg ]; then kill -INT "$pid"; else kill -TERM "$pid"; fi
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
     echo "$name stopped (pid $pid)"
@@ -415,7 +573,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-  for s in prosody ejabberd switchboard; do
+  for s in prosody ejabberd switchboard pg; do
     if alive "$s"; then
       local pid; pid="$(cat "$(pidfile "$s")")"
       echo "$s: running, pid $pid, port $(port_of "$s"), RSS $(awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status")"
@@ -428,10 +586,11 @@ cmd_status() {
 case "${1:-}" in
   install) cmd_install ;;
   setup) shift; cmd_setup "$@" ;;
+  archive-setup) shift; cmd_archive_setup "$@" ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   pid) alive "${2:?}" && cat "$(pidfile "$2")" ;;
   port) port_of "${2:?}" ;;
   status) cmd_status ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,28p' "$0"; exit 2 ;;
 esac
