@@ -95,7 +95,7 @@ public final class FederationModule implements ServerModule {
     private int maxPendingVerify;
     private XmlLimits postAuthLimits;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Map<String, RemoteDomain> remotes = new ConcurrentHashMap<>();
+    private final Map<DomainPair, RemoteDomain> remotes = new ConcurrentHashMap<>();
     private final Map<Long, InboundStream> inbound = new ConcurrentHashMap<>();
     private final AtomicInteger pendingVerifications = new AtomicInteger();
     private ExecutorService connector;
@@ -234,8 +234,7 @@ public final class FederationModule implements ServerModule {
 
     /** The outbound side of one domain pair: each pair has its own stream, authenticated for that pair. */
     RemoteDomain remote(String localDomain, String remoteDomain) {
-        return remotes.computeIfAbsent(localDomain + " " + remoteDomain, k -> new RemoteDomain(this, localDomain,
-                remoteDomain));
+        return remotes.computeIfAbsent(new DomainPair(localDomain, remoteDomain), k -> new RemoteDomain(this, k));
     }
 
     private void sweep() {
@@ -245,7 +244,7 @@ public final class FederationModule implements ServerModule {
                 r.sweep(now);
                 if (r.isDormant()) {
                     // Bounded memory: domains once contacted do not stay listed forever.
-                    remotes.remove(r.localDomain() + " " + r.remoteDomain(), r);
+                    remotes.remove(r.pair(), r);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("s2s sweep failed for {}", r.remoteDomain(), e);

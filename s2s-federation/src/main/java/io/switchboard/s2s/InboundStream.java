@@ -40,8 +40,8 @@ final class InboundStream implements ConnectionHandler {
     private final Connection conn;
     private final FederationModule m;
     private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
-    /** The authenticated (remote domain, local domain) pairs, as "remote local". */
-    private final Set<String> pairs = ConcurrentHashMap.newKeySet();
+    /** The authenticated (local domain, remote domain) pairs. */
+    private final Set<DomainPair> pairs = ConcurrentHashMap.newKeySet();
     /** The peer's certificate chain, validated once for every domain checked on this stream. */
     private final CertVerifier.PeerChain peerChain;
     private String streamTo;
@@ -223,7 +223,7 @@ final class InboundStream implements ConnectionHandler {
             conn.setLimits(m.postAuthLimits());
         }
         authenticated.add(domain);
-        pairs.add(domain + " " + local);
+        pairs.add(new DomainPair(local, domain));
     }
 
     private void dialbackResult(XmlElement e) {
@@ -335,7 +335,7 @@ final class InboundStream implements ConnectionHandler {
             error("host-unknown", null);
             return;
         }
-        if (!pairs.contains(s.from().domain() + " " + s.to().domain())) {
+        if (!pairs.contains(new DomainPair(s.to().domain(), s.from().domain()))) {
             // RFC 6120 §13.9.1: a stanza for a domain pair this stream never authenticated.
             LOG.info("Closing the stream from {}: {} was not authenticated for {}", who(), s.from().domain(),
                     s.to().domain());

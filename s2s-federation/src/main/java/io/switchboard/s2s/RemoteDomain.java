@@ -34,6 +34,7 @@ final class RemoteDomain {
     }
 
     private final FederationModule m;
+    private final DomainPair pair;
     private final String local;
     private final String remote;
     private final ArrayDeque<Stanza> queue = new ArrayDeque<>();
@@ -46,10 +47,15 @@ final class RemoteDomain {
     private long lastUsed = System.nanoTime();
     private ScheduledFuture<?> timeout;
 
-    RemoteDomain(FederationModule m, String local, String remote) {
+    RemoteDomain(FederationModule m, DomainPair pair) {
         this.m = m;
-        this.local = local;
-        this.remote = remote;
+        this.pair = pair;
+        this.local = pair.local();
+        this.remote = pair.remote();
+    }
+
+    DomainPair pair() {
+        return pair;
     }
 
     String localDomain() {
