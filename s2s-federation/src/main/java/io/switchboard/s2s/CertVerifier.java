@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -38,7 +39,10 @@ import io.switchboard.tls.TlsMaterial;
  * or a {@code dNSName} (exact, or a wildcard that is the whole left-most label and matches exactly
  * one label). The subject DN is never consulted.
  *
- * @implNote thread-safe (immutable after construction).
+ * <p>The path validation, the costly part, depends on the chain only: a stream checks its peer's
+ * chain through one {@link PeerChain}, which validates it once whatever the domains asked about.
+ *
+ * @implNote thread-safe (immutable after construction but for a counter of path validations).
  */
 final class CertVerifier {
 
@@ -46,6 +50,7 @@ final class CertVerifier {
     private static final int OTHER_NAME = 0;
 
     private final Set<TrustAnchor> anchors;
+    private final AtomicLong pathValidations = new AtomicLong();
 
     CertVerifier(Set<TrustAnchor> anchors) {
         if (anchors.isEmpty()) {
@@ -98,24 +103,58 @@ final class CertVerifier {
 
     /** Null when the chain authenticates the domain, else why not (for logs). */
     String check(List<X509Certificate> chain, String domain) {
-        if (chain == null || chain.isEmpty()) {
-            return "no certificate";
-        }
-        String pkix = validateChain(chain);
-        if (pkix != null) {
-            return pkix;
-        }
-        if (!matchesDomain(chain.get(0), domain)) {
-            return "the certificate does not name " + domain;
-        }
-        return null;
+        return new PeerChain().check(chain, domain);
     }
 
     boolean authenticates(List<X509Certificate> chain, String domain) {
         return check(chain, domain) == null;
     }
 
+    /** The PKIX path validations run so far (for tests and status). */
+    long pathValidations() {
+        return pathValidations.get();
+    }
+
+    /**
+     * One stream's memo of its peer's chain: the chain is validated (PKIX) the first time a domain
+     * is checked and never again while the peer presents the same chain; the name check runs per
+     * call (no cryptography). Use from one thread at a time (the stream's).
+     */
+    final class PeerChain {
+
+        private List<X509Certificate> chain = List.of();
+        /** The chain's path verdict (null: valid); meaningful once {@code validated}. */
+        private String pkix;
+        private boolean validated;
+
+        /** Null when the peer's current chain authenticates the domain, else why not (for logs). */
+        String check(List<X509Certificate> current, String domain) {
+            if (current == null || current.isEmpty()) {
+                return "no certificate";
+            }
+            if (!validated || !current.equals(chain)) {
+                // A new chain (first TLS, or a renegotiation that changed it): validate it once.
+                chain = List.copyOf(current);
+                pkix = validateChain(chain);
+                validated = true;
+            }
+            if (pkix != null) {
+                return pkix;
+            }
+            return matchesDomain(chain.get(0), domain) ? null : "the certificate does not name " + domain;
+        }
+
+        boolean authenticates(List<X509Certificate> current, String domain) {
+            return check(current, domain) == null;
+        }
+    }
+
+    PeerChain peerChain() {
+        return new PeerChain();
+    }
+
     private String validateChain(List<X509Certificate> chain) {
+        pathValidations.incrementAndGet();
         List<X509Certificate> path = new ArrayList<>(chain);
         // A peer may send its root too; the anchor itself is not part of the path to validate.
         while (path.size() > 1 && isAnchor(path.get(path.size() - 1))) {

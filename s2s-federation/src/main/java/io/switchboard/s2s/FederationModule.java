@@ -13,6 +13,8 @@ import io.switchboard.stanza.Stanza;
 import io.switchboard.stanza.StanzaError;
 import io.switchboard.tls.AcceptAnyCertificate;
 import io.switchboard.tls.TlsContexts;
+import io.switchboard.transport.ConnectSpec;
+import io.switchboard.transport.Connection;
 import io.switchboard.transport.Listener;
 import io.switchboard.transport.ListenerSpec;
 import io.switchboard.xml.XmlLimits;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,6 +33,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,10 +99,12 @@ public final class FederationModule implements ServerModule {
     private int maxPendingVerify;
     private XmlLimits postAuthLimits;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Map<String, RemoteDomain> remotes = new ConcurrentHashMap<>();
+    private final Map<DomainPair, RemoteDomain> remotes = new ConcurrentHashMap<>();
     private final Map<Long, InboundStream> inbound = new ConcurrentHashMap<>();
     private final AtomicInteger pendingVerifications = new AtomicInteger();
     private ExecutorService connector;
+    /** How outbound connections are opened: the transport, or a test's stand-in around it. */
+    private volatile Function<ConnectSpec, CompletableFuture<Connection>> connect;
     private ScheduledFuture<?> sweeper;
     private volatile boolean stopping;
     private int port = -1;
@@ -234,8 +240,7 @@ public final class FederationModule implements ServerModule {
 
     /** The outbound side of one domain pair: each pair has its own stream, authenticated for that pair. */
     RemoteDomain remote(String localDomain, String remoteDomain) {
-        return remotes.computeIfAbsent(localDomain + " " + remoteDomain, k -> new RemoteDomain(this, localDomain,
-                remoteDomain));
+        return remotes.computeIfAbsent(new DomainPair(localDomain, remoteDomain), k -> new RemoteDomain(this, k));
     }
 
     private void sweep() {
@@ -245,7 +250,7 @@ public final class FederationModule implements ServerModule {
                 r.sweep(now);
                 if (r.isDormant()) {
                     // Bounded memory: domains once contacted do not stay listed forever.
-                    remotes.remove(r.localDomain() + " " + r.remoteDomain(), r);
+                    remotes.remove(r.pair(), r);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("s2s sweep failed for {}", r.remoteDomain(), e);
@@ -315,6 +320,20 @@ public final class FederationModule implements ServerModule {
 
     ExecutorService connector() {
         return connector;
+    }
+
+    /** Opens an outbound connection (the handler's {@code onOpen} follows on its worker). */
+    CompletableFuture<Connection> connect(ConnectSpec spec) {
+        Function<ConnectSpec, CompletableFuture<Connection>> c = connect;
+        return c != null ? c.apply(spec) : ctx.transport().connect(spec);
+    }
+
+    /**
+     * Test seam: opens outbound connections through {@code c} (which calls the transport itself), to
+     * delay when a connect starts or when its future completes.
+     */
+    void connectThrough(Function<ConnectSpec, CompletableFuture<Connection>> c) {
+        connect = c;
     }
 
     void inboundOpened(long id, InboundStream s) {

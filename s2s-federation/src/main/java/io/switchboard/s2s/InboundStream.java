@@ -40,8 +40,10 @@ final class InboundStream implements ConnectionHandler {
     private final Connection conn;
     private final FederationModule m;
     private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
-    /** The authenticated (remote domain, local domain) pairs, as "remote local". */
-    private final Set<String> pairs = ConcurrentHashMap.newKeySet();
+    /** The authenticated (local domain, remote domain) pairs. */
+    private final Set<DomainPair> pairs = ConcurrentHashMap.newKeySet();
+    /** The peer's certificate chain, validated once for every domain checked on this stream. */
+    private final CertVerifier.PeerChain peerChain;
     private String streamTo;
     private String streamId;
     private String peerFrom;
@@ -52,6 +54,7 @@ final class InboundStream implements ConnectionHandler {
     InboundStream(Connection conn, FederationModule m) {
         this.conn = conn;
         this.m = m;
+        this.peerChain = m.certs().peerChain();
         conn.setContentNamespace(Ns.SERVER);
     }
 
@@ -123,7 +126,7 @@ final class InboundStream implements ConnectionHandler {
             }
             return b.build();
         }
-        if (!saslDone && peerFrom != null && m.certs().authenticates(peerCertificates(), peerFrom)) {
+        if (!saslDone && peerFrom != null && peerChain.authenticates(peerCertificates(), peerFrom)) {
             b.child(XmlElement.builder(Ns.SASL, "mechanisms").textChild(Ns.SASL, "mechanism", "EXTERNAL").build());
         }
         if (m.dialbackOffered()) {
@@ -195,7 +198,7 @@ final class InboundStream implements ConnectionHandler {
             }
             if (failure == null) {
                 domain = domainOrNull(authz);
-                String why = domain == null ? "no domain named" : m.certs().check(peerCertificates(), domain);
+                String why = domain == null ? "no domain named" : peerChain.check(peerCertificates(), domain);
                 if (why != null || (peerFrom != null && !peerFrom.equals(domain))) {
                     LOG.info("SASL EXTERNAL refused for {}: {}", who(), why != null ? why : "authzid differs from 'from'");
                     failure = "not-authorized";
@@ -220,7 +223,7 @@ final class InboundStream implements ConnectionHandler {
             conn.setLimits(m.postAuthLimits());
         }
         authenticated.add(domain);
-        pairs.add(domain + " " + local);
+        pairs.add(new DomainPair(local, domain));
     }
 
     private void dialbackResult(XmlElement e) {
@@ -243,7 +246,7 @@ final class InboundStream implements ConnectionHandler {
             return;
         }
         String key = e.text().trim();
-        if (conn.isSecure() && m.certs().authenticates(peerCertificates(), from)) {
+        if (conn.isSecure() && peerChain.authenticates(peerCertificates(), from)) {
             // The certificate already proves the domain (as XEP-0344 permits): no round trip.
             dialbackAnswered(from, to, true);
             return;
@@ -332,7 +335,7 @@ final class InboundStream implements ConnectionHandler {
             error("host-unknown", null);
             return;
         }
-        if (!pairs.contains(s.from().domain() + " " + s.to().domain())) {
+        if (!pairs.contains(new DomainPair(s.to().domain(), s.from().domain()))) {
             // RFC 6120 §13.9.1: a stanza for a domain pair this stream never authenticated.
             LOG.info("Closing the stream from {}: {} was not authenticated for {}", who(), s.from().domain(),
                     s.to().domain());

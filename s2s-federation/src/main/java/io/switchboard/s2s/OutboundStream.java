@@ -79,6 +79,13 @@ final class OutboundStream implements ConnectionHandler {
 
     @Override
     public void onOpen() {
+        if (!rd.opened(this)) {
+            // The attempt was given up (timed out, failed, superseded) before this connection opened.
+            LOG.debug("to {}: closing a connection that opened after its attempt was given up", remote);
+            state = State.CLOSED;
+            conn.abort();
+            return;
+        }
         LOG.debug("to {}: connected, opening the stream", remote);
         conn.writeRaw(S2s.header(local, remote, null));
     }

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * asks the remote domain's authoritative server for. Failures and timeouts bounce the queued
  * stanzas (never error stanzas: {@code StanzaRouter.bounce} drops those).
  *
+ * <p>A connection becomes the domain's stream in its own {@code onOpen} ({@link #opened}), on the
+ * stream's worker before it reads anything, not when the connector thread sees the connect return:
+ * a peer that answers at once finds the stream recorded (its verifications are sent, its
+ * authentication counts). A connection that opens after its attempt was given up (timed out,
+ * superseded) is closed.
+ *
  * @implNote thread-safe: called from stanza workers, the stream's worker, the connect pool and the
  *           scheduler; this object's lock guards its state, bounces and callbacks run outside it.
  */
@@ -34,22 +41,30 @@ final class RemoteDomain {
     }
 
     private final FederationModule m;
+    private final DomainPair pair;
     private final String local;
     private final String remote;
     private final ArrayDeque<Stanza> queue = new ArrayDeque<>();
     private final List<Verify> verifies = new ArrayList<>();
     private final List<Verify> sent = new ArrayList<>();
     private OutboundStream stream;
+    /** The stream the connector is connecting, which may become {@link #stream} when it opens. */
+    private OutboundStream dialing;
     private boolean ready;
     private boolean connecting;
     private int generation;
     private long lastUsed = System.nanoTime();
     private ScheduledFuture<?> timeout;
 
-    RemoteDomain(FederationModule m, String local, String remote) {
+    RemoteDomain(FederationModule m, DomainPair pair) {
         this.m = m;
-        this.local = local;
-        this.remote = remote;
+        this.pair = pair;
+        this.local = pair.local();
+        this.remote = pair.remote();
+    }
+
+    DomainPair pair() {
+        return pair;
     }
 
     String localDomain() {
@@ -143,27 +158,76 @@ final class RemoteDomain {
             ConnectSpec spec = new ConnectSpec("s2s to " + remote, t.host(), t.port(), t.directTls(), remote,
                     XmlLimits.preAuthDefaults(), 0, 16L * 1024 * 1024,
                     java.time.Duration.ofNanos(left), m.tls(), os::attach);
+            synchronized (this) {
+                if (gen != generation || !connecting) {
+                    return;
+                }
+                dialing = os;
+            }
+            CompletableFuture<Connection> f = m.connect(spec);
             try {
-                Connection c = m.context().transport().connect(spec).get(left, TimeUnit.NANOSECONDS);
+                Connection c = f.get(left, TimeUnit.NANOSECONDS);
                 synchronized (this) {
-                    if (gen != generation || !connecting) {
+                    if (stream != os && dialing != os) {
+                        // Given up meanwhile (timed out, failed): its onOpen refuses it, or did.
                         c.abort();
                         return;
                     }
-                    stream = os;
                 }
+                // The stream records itself in its onOpen, if it has not already.
                 LOG.debug("Connected to {} at {}", remote, t);
                 return;
             } catch (ExecutionException e) {
                 LOG.info("Cannot connect to {} at {}: {}", remote, t, e.getCause() == null ? e : e.getCause().getMessage());
+                abandon(os, f);
             } catch (TimeoutException e) {
+                if (!abandon(os, f)) {
+                    return; // it opened just as the wait ended
+                }
                 LOG.info("Connecting to {} at {} timed out", remote, t);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                abandon(os, f);
                 return;
             }
         }
         failed(gen, null, StanzaError.remoteServerNotFound("cannot connect to " + remote));
+    }
+
+    /**
+     * The connector gives up a connect: a connection that still completes is closed (its onOpen
+     * refuses it too). False when the stream opened already (it is the domain's stream).
+     */
+    private boolean abandon(OutboundStream os, CompletableFuture<Connection> f) {
+        synchronized (this) {
+            if (stream == os) {
+                return false;
+            }
+            if (dialing == os) {
+                dialing = null;
+            }
+        }
+        f.whenComplete((c, e) -> {
+            if (c != null) {
+                LOG.debug("Closing a connection to {} that completed after it was given up", remote);
+                c.abort();
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Called by the stream in its {@code onOpen}, on its worker before any input: true when it is
+     * the connection of the current attempt and is now the domain's stream; false when the attempt
+     * was given up (the caller closes the connection).
+     */
+    synchronized boolean opened(OutboundStream os) {
+        if (os != dialing || os.generation() != generation || !connecting || stream != null) {
+            return false;
+        }
+        dialing = null;
+        stream = os;
+        return true;
     }
 
     private void timedOut(int gen) {
@@ -239,13 +303,16 @@ final class RemoteDomain {
         List<Stanza> dropped = new ArrayList<>();
         List<Verify> unanswered = new ArrayList<>();
         synchronized (this) {
-            if (gen != generation || (os != null && stream != null && stream != os)) {
+            // Only the domain's stream fails the attempt; a connection never recorded (refused in its
+            // onOpen, given up) closes without consequence.
+            if (gen != generation || (os != null && stream != os)) {
                 return;
             }
             generation++;
             ready = false;
             connecting = false;
             stream = null;
+            dialing = null;
             if (timeout != null) {
                 timeout.cancel(false);
             }

@@ -42,6 +42,26 @@ class CertVerifierTest {
     }
 
     @Test
+    void aPeerChainIsValidatedOnceAndStillCheckedPerDomain() throws Exception {
+        TestCa ca = new TestCa();
+        TlsMaterial a = ca.issue("a.test");
+        CertVerifier v = new CertVerifier(Set.of(new TrustAnchor(ca.cert, null)));
+        CertVerifier.PeerChain peer = v.peerChain();
+        assertThat(peer.check(a.chain(), "a.test")).isNull();
+        assertThat(peer.check(a.chain(), "a.test")).isNull();
+        // The same chain asked about another domain: refused, without validating the path again.
+        assertThat(peer.check(a.chain(), "b.test")).contains("does not name");
+        assertThat(v.pathValidations()).isEqualTo(1);
+        // A different chain (as after a renegotiation) is validated anew.
+        TlsMaterial untrusted = new TestCa().issue("a.test");
+        assertThat(peer.check(untrusted.chain(), "a.test")).contains("does not validate");
+        assertThat(peer.check(untrusted.chain(), "a.test")).contains("does not validate");
+        assertThat(v.pathValidations()).isEqualTo(2);
+        assertThat(peer.check(List.of(), "a.test")).isEqualTo("no certificate");
+        assertThat(v.pathValidations()).isEqualTo(2);
+    }
+
+    @Test
     void xmppAddrOtherNameAuthenticatesItsDomain() throws Exception {
         TestCa ca = new TestCa();
         // issue() puts an id-on-xmppAddr for the first name; the dNSName is only "x.test".

@@ -40,7 +40,8 @@ class HostilePeerIT {
         Path[] bFiles = TestCa.write(ca.issue("b.test"), dir, "b");
         Path trust = ca.writeTrustStore(dir);
         b = Federation.start("b.test", 0, Map.of("tls.certificate", bFiles[0].toString(),
-                "tls.private-key", bFiles[1].toString(), "s2s.trust-store", trust.toString()));
+                "tls.private-key", bFiles[1].toString(), "s2s.trust-store", trust.toString(),
+                "s2s.dialback-overrides", "denied.test=deny"));
         b.addUser("bob");
     }
 
@@ -150,6 +151,33 @@ class HostilePeerIT {
             c.send("<message from='x@other.test' to='bob@b.test' type='chat'><body>spoofed</body></message>");
             assertThat(c.streamError()).isEqualTo("invalid-from");
         }
+    }
+
+    @Test
+    void dialbackRequestsOnOneStreamValidateTheCertificateOnce() throws Exception {
+        TlsMaterial raw = ca.issue("raw.test");
+        long before = b.module.certs().pathValidations();
+        try (RawClient bob = b.login("bob", "phone"); RawClient c = RawClient.connect(b.module.port())) {
+            secure(c, "raw.test", tls(raw));
+            for (int i = 0; i < 3; i++) {
+                // The certificate proves raw.test: answered at once, valid.
+                c.send("<db:result xmlns:db='" + DB + "' from='raw.test' to='b.test'>k" + i + "</db:result>");
+                XmlElement r = c.element(DB, "result");
+                assertThat(r.attr("to")).isEqualTo("raw.test");
+                assertThat(r.attr("type")).isEqualTo("valid");
+            }
+            // The same certificate for a domain it does not name, where only certificates are accepted: refused.
+            c.send("<db:result xmlns:db='" + DB + "' from='denied.test' to='b.test'>k</db:result>");
+            XmlElement r = c.element(DB, "result");
+            assertThat(r.attr("to")).isEqualTo("denied.test");
+            assertThat(r.attr("type")).isEqualTo("invalid");
+            c.send("<message from='x@raw.test/r' to='bob@b.test' type='chat' id='ok'><body>hi</body></message>");
+            assertThat(bob.element(Ns.CLIENT, "message").attr("id")).isEqualTo("ok");
+            c.send("<message from='x@denied.test' to='bob@b.test' type='chat'><body>spoofed</body></message>");
+            assertThat(c.streamError()).isEqualTo("invalid-from");
+        }
+        // One path validation for the stream (its features, three requests, the refused domain).
+        assertThat(b.module.certs().pathValidations() - before).isEqualTo(1);
     }
 
     @Test

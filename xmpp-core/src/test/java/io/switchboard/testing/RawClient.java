@@ -61,6 +61,12 @@ public final class RawClient implements AutoCloseable {
         return new RawClient(s);
     }
 
+    /** The peer side of a connection the test accepted (a fake server the server under test dials). */
+    public static RawClient accepted(Socket s) throws IOException {
+        s.setTcpNoDelay(true);
+        return new RawClient(s);
+    }
+
     /** Connects with TLS from the first byte (XEP-0368). */
     public static RawClient connectTls(int port, SSLContext ctx) throws IOException {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
