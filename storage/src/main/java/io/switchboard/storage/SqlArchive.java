@@ -14,7 +14,9 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -114,7 +116,7 @@ final class SqlArchive implements MessageArchive {
             boolean backwards = q.last() || (q.beforeId() != null && q.afterId() == null);
             page.append(backwards ? " order by id desc" : " order by id asc").append(" limit ?");
             pageArgs.add(q.max() + 1);
-            List<ArchivedMessage> rows = select(c, "select " + COLUMNS + " from message_archive" + page, pageArgs);
+            List<ArchivedMessage> rows = select(c, q.owner(), "select " + COLUMNS + " from message_archive" + page, pageArgs);
             boolean complete = rows.size() <= q.max();
             if (!complete) {
                 rows = rows.subList(0, q.max());
@@ -138,14 +140,14 @@ final class SqlArchive implements MessageArchive {
 
     @Override
     public Optional<ArchivedMessage> find(Jid owner, long id) {
-        return db.tx("reading an archived message of " + owner, s -> s.doReturningWork(c -> select(c,
+        return db.tx("reading an archived message of " + owner, s -> s.doReturningWork(c -> select(c, owner,
                 "select " + COLUMNS + " from message_archive where owner = ? and id = ?",
                 List.of(owner.toString(), id)).stream().findFirst()));
     }
 
     @Override
     public Optional<ArchivedMessage> findByOriginId(Jid owner, Jid with, String originId) {
-        return db.tx("finding a message by origin-id for " + owner, s -> s.doReturningWork(c -> select(c,
+        return db.tx("finding a message by origin-id for " + owner, s -> s.doReturningWork(c -> select(c, owner,
                 "select " + COLUMNS + " from message_archive where owner = ? and origin_id = ? and with_jid = ?"
                         + " order by id desc limit 1",
                 List.of(owner.toString(), originId, with.toString())).stream().findFirst()));
@@ -180,13 +182,19 @@ final class SqlArchive implements MessageArchive {
         }));
     }
 
-    private static List<ArchivedMessage> select(Connection c, String sql, List<Object> args) throws SQLException {
+    /**
+     * Rows of one owner's archive. The owner's JID is the one asked for, and each correspondent's
+     * JID is parsed once per call: a page of 50 messages with a handful of correspondents used to
+     * run PRECIS 100 times.
+     */
+    private static List<ArchivedMessage> select(Connection c, Jid owner, String sql, List<Object> args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bind(c, ps, args);
             List<ArchivedMessage> out = new ArrayList<>();
+            Map<String, Jid> with = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new ArchivedMessage(Jid.of(rs.getString(1)), rs.getLong(2), Jid.of(rs.getString(3)),
+                    out.add(new ArchivedMessage(owner, rs.getLong(2), with.computeIfAbsent(rs.getString(3), Jid::of),
                             rs.getBoolean(4), rs.getTimestamp(5).toInstant(), rs.getString(6), rs.getString(7)));
                 }
             }
