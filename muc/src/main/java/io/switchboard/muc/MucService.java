@@ -308,7 +308,7 @@ final class MucService implements Component {
         return limits.mamMaxPage();
     }
 
-    /** XEP-0421: stable per room and real bare JID, opaque to others. */
+    /** XEP-0421: stable per room and real bare JID, opaque to others (keyed by the server's secret). */
     String occupantId(Jid room, Jid real) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
