@@ -1,17 +1,14 @@
 package io.switchboard.muc;
 
 import io.switchboard.cluster.KeyOwnership;
-import io.switchboard.config.CoreSettings;
 import io.switchboard.config.DataSize;
 import io.switchboard.config.Setting;
 import io.switchboard.jid.Jid;
 import io.switchboard.module.ModuleContext;
 import io.switchboard.module.ServerModule;
-import io.switchboard.server.ServerSecret;
 import io.switchboard.store.MucRoomStore;
 import io.switchboard.store.Storage;
 import io.switchboard.store.memory.InMemoryMucRoomStore;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -98,13 +95,11 @@ public final class MucModule implements ServerModule {
         MucService.Limits limits = new MucService.Limits(c.get(HISTORY_SIZE), (int) maxSize, c.get(MAX_OCCUPANTS),
                 c.get(ROOMS_PER_USER), c.get(JOIN_RATE), c.get(MAM_MAX_PAGE), c.get(CREATE_ROOMS) == CreateRooms.LOCAL,
                 c.get(DEFAULT_LOGGING), c.get(DEFAULT_PERSISTENT), c.get(PENDING_REGISTRATIONS));
-        byte[] secret = c.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
-                ? ServerSecret.random() : ServerSecret.loadOrCreate(Path.of(c.get(CoreSettings.DATA_DIR)));
         MucRoomStore store = Objects.requireNonNull(stores.apply(ctx.storage()), "room store");
         MucService.Placement placement = new MucService.Placement(
                 ownership.apply(ctx.keyOwnership()), ctx.cluster().self(), ctx.nodeMessenger());
         MucService s = new MucService(domain, ctx.domain(), ctx.router(), store, ctx.storage().archive(), ctx.clock(),
-                limits, lanes, secret, placement);
+                limits, lanes, ctx.serverSecret(), placement);
         s.load();
         ctx.router().addComponent(s);
         ctx.disco().addServerItems(() -> List.of(s.item()));

@@ -73,7 +73,7 @@ final class MucService implements Component {
     private final Placement placement;
     private final Map<Jid, Room> rooms = new ConcurrentHashMap<>();
     private final Map<Jid, Integer> createdBy = new ConcurrentHashMap<>();
-    private final Map<Jid, long[]> joins = new ConcurrentHashMap<>();
+    private final JoinRate joins;
     private final AtomicLong idCounter = new AtomicLong();
 
     /**
@@ -95,6 +95,7 @@ final class MucService implements Component {
         this.clock = clock;
         this.limits = limits;
         this.secret = secret.clone();
+        this.joins = new JoinRate(limits.joinsPerMinute(), clock::millis);
         this.lanes = new Lanes(laneCount, 10_000, "muc-lane");
     }
 
@@ -307,7 +308,7 @@ final class MucService implements Component {
         return limits.mamMaxPage();
     }
 
-    /** XEP-0421: stable per room and real bare JID, opaque to others. */
+    /** XEP-0421: stable per room and real bare JID, opaque to others (keyed by the server's secret). */
     String occupantId(Jid room, Jid real) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -319,25 +320,13 @@ final class MucService implements Component {
         }
     }
 
-    /** A sliding one-minute window per user. */
+    /** Counts a join of a user (bare JID) against its joins per minute; false when it has none left. */
     boolean admitJoin(Jid user) {
-        long now = clock.millis();
-        if (joins.size() > 10_000) {
-            joins.values().removeIf(w -> now - w[0] > 60_000);
-        }
-        long[] w = joins.computeIfAbsent(user, k -> new long[]{now, 0});
-        synchronized (w) {
-            if (now - w[0] > 60_000) {
-                w[0] = now;
-                w[1] = 0;
-            }
-            if (w[1] >= limits.joinsPerMinute()) {
-                LOG.info("Join rate of {} exceeded ({} per minute)", user, limits.joinsPerMinute());
-                return false;
-            }
-            w[1]++;
+        if (joins.admit(user)) {
             return true;
         }
+        LOG.info("Join rate of {} exceeded ({} per minute)", user, limits.joinsPerMinute());
+        return false;
     }
 
     void archive(ArchivedMessage m) {

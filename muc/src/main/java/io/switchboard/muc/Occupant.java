@@ -15,7 +15,13 @@ final class Occupant {
     /** Further sessions of the same user under this nick. */
     final List<Jid> moreSessions = new java.util.ArrayList<>(0);
     final String occupantId;
+    /** The nick, the resource of {@link #roomJid}; both change only through {@link #renamed}. */
     String nick;
+    /**
+     * The occupant's room JID ({@code room@service/nick}), the sender of everything it says in the
+     * room: built once when it joins or changes nick, not for each stanza.
+     */
+    Jid roomJid;
     Role role;
     /**
      * Whether the other occupants were told of this occupant (its role is among the room's
@@ -42,11 +48,18 @@ final class Occupant {
         return all;
     }
 
-    Occupant(Jid real, String nick, Role role, String occupantId, List<XmlNode> presence) {
+    /** @param roomJid {@code room@service/nick} (canonical: its resource is the nick) */
+    Occupant(Jid real, Jid roomJid, Role role, String occupantId, List<XmlNode> presence) {
         this.real = real;
-        this.nick = nick;
+        renamed(roomJid);
         this.role = role;
         this.occupantId = occupantId;
         this.presence = presence;
+    }
+
+    /** A new nick: {@code roomJid} is {@code room@service/nick}, already canonical. */
+    void renamed(Jid roomJid) {
+        this.roomJid = roomJid;
+        this.nick = roomJid.resource();
     }
 }

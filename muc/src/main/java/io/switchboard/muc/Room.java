@@ -82,6 +82,8 @@ final class Room {
     private volatile boolean locked;
     private String subject;
     private String subjectBy;
+    /** The room JID of {@link #subjectBy}, built when first needed (null: not yet, or no subjectBy). */
+    private Jid subjectFrom;
     private final Instant created;
     private final Jid creator;
 
@@ -280,7 +282,8 @@ final class Room {
             attachSession(holder, real, mucX);
             return;
         }
-        Occupant o = new Occupant(real, nick, role, service.occupantId(jid, real), presenceChildren(p));
+        // The presence's 'to' is the occupant's room JID, already canonical (its resource is the nick).
+        Occupant o = new Occupant(real, p.to(), role, service.occupantId(jid, real), presenceChildren(p));
         // §7.2.3: existing occupants' presence first.
         sendOccupants(real, c.whoisAnyone() || role == Role.MODERATOR, null);
         byNick.put(nick, o);
@@ -352,10 +355,21 @@ final class Room {
         }
     }
 
+    /** Who the subject is from: the room, or the room JID of the occupant that set it. */
+    private Jid subjectFrom() {
+        if (subjectBy == null) {
+            return jid;
+        }
+        if (subjectFrom == null) {
+            subjectFrom = nickJid(subjectBy);
+        }
+        return subjectFrom;
+    }
+
     /** §7.2.15: the subject, even when empty, marks the end of the history. */
     private void sendSubject(Jid real) {
         XmlElement.Builder s = XmlElement.builder(Ns.CLIENT, "message").attr("type", "groupchat")
-                .attr("from", subjectBy == null ? jid.toString() : nickJid(subjectBy).toString())
+                .attr("from", subjectFrom().toString())
                 .attr("to", real.toString()).attr("id", service.newId());
         s.child(XmlElement.builder(Ns.CLIENT, "subject").text(subject == null ? "" : subject).build());
         service.send(Stanza.trusted(s.build()));
@@ -409,7 +423,7 @@ final class Room {
         // §7.6: unavailable from the old nick with 303 and the new nick, then available from the new one.
         sendUnavailable(o, List.of(303), newNick, null, null, null);
         byNick.remove(o.nick);
-        o.nick = newNick;
+        o.renamed(p.to());
         o.presence = presenceChildren(p);
         byNick.put(newNick, o);
         broadcastPresence(o, List.of(), null, null);
@@ -533,7 +547,7 @@ final class Room {
     /** Built once per audience; {@code withTo} per recipient shares the children. */
     private Presence occupantPresence(Occupant o, boolean self, boolean withJid, List<Integer> codes, String newNick,
                                       String actorNick, String reason, XmlElement destroy, boolean unavailable) {
-        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "presence").attr("from", nickJid(o.nick).toString());
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "presence").attr("from", o.roomJid.toString());
         if (unavailable) {
             b.attr("type", "unavailable");
         }
@@ -676,10 +690,11 @@ final class Room {
             }
             subject = subj.text();
             subjectBy = o.nick;
+            subjectFrom = o.roomJid;
             service.persist(this);
         }
         long id = service.nextArchiveId();
-        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", nickJid(o.nick).toString())
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", o.roomJid.toString())
                 .attr("type", "groupchat").attr("id", m.id());
         String lang = m.lang();
         if (lang != null) {
@@ -702,7 +717,7 @@ final class Room {
             addHistory(new HistoryEntry(built, at, xml.length(), id));
             if (config.logging()) {
                 XmlElement origin = m.element().child(ArchiveService.SID, "origin-id");
-                service.archive(new ArchivedMessage(jid, id, nickJid(o.nick), false, at,
+                service.archive(new ArchivedMessage(jid, id, o.roomJid, false, at,
                         origin == null ? null : origin.attr("id"), xml));
             }
         }
@@ -737,7 +752,7 @@ final class Room {
                     ? StanzaError.badRequest("groupchat messages go to the room") : StanzaError.forbidden("private messages are not allowed here"));
             return;
         }
-        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", nickJid(o.nick).toString())
+        XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "message").attr("from", o.roomJid.toString())
                 .attr("type", m.typeAttr()).attr("id", m.id());
         for (XmlNode n : m.element().children()) {
             if (!(n instanceof XmlElement e && (e.ns().equals(USER) || e.ns().equals(OCCUPANT_ID)))) {
@@ -907,7 +922,7 @@ final class Room {
                     if (!o.announced) {
                         continue;
                     }
-                    items.child(XmlElement.builder(Ns.DISCO_ITEMS, "item").attr("jid", jid.withResource(o.nick).toString())
+                    items.child(XmlElement.builder(Ns.DISCO_ITEMS, "item").attr("jid", o.roomJid.toString())
                             .build());
                 }
             }
@@ -977,11 +992,12 @@ final class Room {
         if (proxied.size() >= MAX_PROXIED) {
             proxied.remove(proxied.keySet().iterator().next());
         }
-        proxied.put(id, new Proxied(iq, to, target.nick));
-        service.send(Iq.request(iq.type(), id, nickJid(sender.nick), to, q));
+        proxied.put(id, new Proxied(iq, to, target.roomJid));
+        service.send(Iq.request(iq.type(), id, sender.roomJid, to, q));
     }
 
-    private record Proxied(Iq request, Jid target, String targetNick) {
+    /** @param targetRoomJid the target's room JID when the request was forwarded (the answer's sender) */
+    private record Proxied(Iq request, Jid target, Jid targetRoomJid) {
     }
 
     private static final int MAX_PROXIED = 256;
@@ -996,7 +1012,7 @@ final class Room {
         }
         proxied.remove(answer.id());
         XmlElement.Builder b = XmlElement.builder(Ns.CLIENT, "iq").attr("type", answer.typeAttr())
-                .attr("id", p.request().id()).attr("from", nickJid(p.targetNick()).toString())
+                .attr("id", p.request().id()).attr("from", p.targetRoomJid().toString())
                 .attr("to", p.request().from().toString());
         b.children(answer.element().children());
         service.send(Stanza.trusted(b.build()));
@@ -1650,7 +1666,7 @@ final class Room {
             throw new StanzaException(StanzaError.itemNotFound("no such message"));
         }
         String reason = q.childText(MODERATE, "reason");
-        XmlElement moderated = XmlElement.builder(MODERATE, "moderated").attr("by", nickJid(actor.nick).toString())
+        XmlElement moderated = XmlElement.builder(MODERATE, "moderated").attr("by", actor.roomJid.toString())
                 .child(XmlElement.builder(OCCUPANT_ID, "occupant-id").attr("id", actor.occupantId).build()).build();
         boolean found = history.removeIf(h -> h.id() == id);
         var stored = config.logging() ? service.findArchived(jid, id) : java.util.Optional.<ArchivedMessage>empty();

@@ -166,7 +166,9 @@ class MucIT {
             assertThat(ps.get(0).attr("from")).isEqualTo("lobby@" + S + "/Alice");
             assertThat(item(ps.get(0)).attr("jid")).as("semi-anonymous: no real JID for participants").isNull();
             assertThat(item(ps.get(1)).attr("role")).isEqualTo("participant");
-            assertThat(ps.get(1).child("urn:xmpp:occupant-id:0", "occupant-id")).isNotNull();
+            // Keyed by the server's own secret (random per start in memory mode), which the service gets from it.
+            assertThat(ps.get(1).child("urn:xmpp:occupant-id:0", "occupant-id").attr("id")).isEqualTo(
+                    MucOccupantIdIT.expectedId(server.server().context().serverSecret(), "lobby@" + S, "bob@" + D));
             XmlElement seenByAlice = presence(alice);
             assertThat(seenByAlice.attr("from")).isEqualTo("lobby@" + S + "/Bob");
             assertThat(item(seenByAlice).attr("jid")).as("moderators see real JIDs").isEqualTo("bob@" + D + "/r");

@@ -21,7 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * What the server offers its modules. Everything is available in {@link ServerModule#start}; in
  * {@link ServerModule#register} only the configuration, domain, storage, sessions, scheduler,
- * clock, tracker and disco are (the router and the IM services do not exist yet and throw).
+ * clock, tracker, disco and server secret are (the router and the IM services do not exist yet and
+ * throw).
  */
 public interface ModuleContext {
 
@@ -64,4 +65,12 @@ public interface ModuleContext {
 
     /** Stanzas to other nodes of the cluster (a single node has none to reach). */
     NodeMessenger nodeMessenger();
+
+    /**
+     * The server's secret (at least 32 random bytes, kept in {@code server.secret} under the data
+     * directory so that it outlives restarts; a new one at each start when storage is in memory), to
+     * key values derived from it (HMACs) that must stay the same across restarts and must not be
+     * guessable, e.g. XEP-0421 occupant ids. Never sent anywhere. A copy: callers may keep it.
+     */
+    byte[] serverSecret();
 }

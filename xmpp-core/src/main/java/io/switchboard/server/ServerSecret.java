@@ -9,7 +9,8 @@ import java.security.SecureRandom;
 
 /**
  * A random secret kept under the data directory, generated on first start: it keys the invented
- * SCRAM salts of unknown users (so they stay the same across restarts) and, later, dialback keys.
+ * SCRAM salts of unknown users (so they stay the same across restarts) and, through
+ * {@code ModuleContext.serverSecret()}, what modules derive from it (group chat occupant ids).
  */
 public final class ServerSecret {
 

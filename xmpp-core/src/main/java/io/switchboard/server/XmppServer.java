@@ -114,6 +114,7 @@ public final class XmppServer implements AutoCloseable {
         try {
             byte[] secret = config.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY
                     ? ServerSecret.random() : ServerSecret.loadOrCreate(dataDir);
+            ctx.secret = secret;
             LocalCluster cluster = new LocalCluster(new NodeId("node-" + UUID.randomUUID().toString().substring(0, 8)));
             ctx.cluster = cluster;
             this.sessions = new LocalSessions(cluster, cluster.self());
@@ -301,6 +302,7 @@ public final class XmppServer implements AutoCloseable {
         volatile io.switchboard.im.PresenceService presence;
         volatile io.switchboard.transport.Transport transport;
         volatile LocalCluster cluster;
+        volatile byte[] secret;
 
         private <T> T ready(T v, String what) {
             if (v == null) {
@@ -392,6 +394,11 @@ public final class XmppServer implements AutoCloseable {
         @Override
         public TlsContexts tls() {
             return tls;
+        }
+
+        @Override
+        public byte[] serverSecret() {
+            return ready(secret, "the server secret").clone();
         }
 
         @Override
