@@ -33,7 +33,7 @@ class StreamManagementIT {
     @BeforeAll
     static void start() throws Exception {
         server = TestServer.start(Map.of("c2s.resume-timeout", "3s"));
-        for (String u : new String[]{"mobile", "sender", "other", "lazy", "expire", "smack", "smack-sender"}) {
+        for (String u : new String[]{"mobile", "sender", "other", "lazy", "expire", "smack", "smack-sender", "pager"}) {
             server.addUser(u, u + "-pw");
         }
     }
@@ -158,6 +158,56 @@ class StreamManagementIT {
             send(s, "mobile@" + D + "/resume", "after");
             assertThat(bodies(again, 1, handled)).containsExactly("after");
             again.close();
+        }
+    }
+
+    @Test
+    void aPageOfArchivedMessagesCountsStanzaByStanzaAndIsResumed() throws Exception {
+        // A MAM page leaves as one write; stream management must still count and keep each stanza.
+        RawClient p = login("pager", "tablet");
+        String id = enable(p);
+        long[] handled = {0};
+        try (RawClient s = login("sender", "pages")) {
+            for (int i = 0; i < 3; i++) {
+                send(s, "pager@" + D + "/tablet", "p" + i);
+            }
+            assertThat(bodies(p, 3, handled)).containsExactly("p0", "p1", "p2");
+        }
+        p.send("<iq type='set' id='page'><query xmlns='urn:xmpp:mam:2' queryid='q1'><set xmlns='"
+                + "http://jabber.org/protocol/rsm'><max>3</max><before/></set></query></iq>");
+        List<String> firstTime = pageBodies(p);
+        assertThat(firstTime).containsExactly("p0", "p1", "p2");
+        // The page and its answer are never acknowledged: the connection dies.
+        p.socket().close();
+
+        RawClient again = authenticate("pager");
+        again.send("<resume xmlns='" + SM + "' previd='" + id + "' h='" + handled[0] + "'/>");
+        assertThat(again.element(SM, "resumed").attr("previd")).isEqualTo(id);
+        // Exactly the three results and the query's answer come again, in order, once.
+        assertThat(pageBodies(again)).containsExactly("p0", "p1", "p2");
+        again.send("<r xmlns='" + SM + "'/>");
+        XmlElement next = again.element();
+        while (next.is(SM, "r")) {
+            next = again.element();
+        }
+        assertThat(next.is(SM, "a")).as("nothing after the page's answer: " + next).isTrue();
+        again.close();
+    }
+
+    /** Reads a MAM page up to its answer (iq 'page'): the bodies of its results. */
+    static List<String> pageBodies(RawClient c) throws Exception {
+        List<String> out = new ArrayList<>();
+        while (true) {
+            XmlElement e = c.element();
+            if (e.is(Ns.CLIENT, "iq")) {
+                assertThat(e.attr("id")).isEqualTo("page");
+                assertThat(e.attr("type")).isEqualTo("result");
+                return out;
+            }
+            if (e.is(Ns.CLIENT, "message")) {
+                XmlElement fwd = e.child("urn:xmpp:mam:2", "result").child("urn:xmpp:forward:0", "forwarded");
+                out.add(fwd.child(Ns.CLIENT, "message").childText(Ns.CLIENT, "body"));
+            }
         }
     }
 

@@ -108,6 +108,13 @@ public final class Archiver implements AutoCloseable {
     /** Waits until everything added so far is written (at most 10 s). */
     public void flush() {
         long target = enqueued.get();
+        synchronized (progress) {
+            if (written >= target) {
+                // Nothing of before this call is waiting: no need to wake the writer (an archive
+                // query on a quiet archive used to cost a thread wake-up).
+                return;
+            }
+        }
         flushing.incrementAndGet();
         try {
             LockSupport.unpark(writer);

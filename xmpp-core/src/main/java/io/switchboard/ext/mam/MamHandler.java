@@ -17,6 +17,7 @@ import io.switchboard.store.MessageArchive;
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,12 +73,15 @@ public final class MamHandler {
         service.archiver().flush();
         ArchivePage page = service.archive().query(p.toQuery(owner, p.with() == null ? null : p.with().bare()));
         Jid requester = req.from();
+        List<Stanza> results = new ArrayList<>(page.messages().size());
         for (ArchivedMessage a : MamQueries.ordered(page, p)) {
             XmlElement m = MamQueries.result(p.queryId(), a, owner, requester);
             if (m != null) {
-                router.get().reply(req.session(), Stanza.trusted(m));
+                results.add(Stanza.trusted(m));
             }
         }
+        // The page leaves as one write (one TLS record, one system call), before the <fin/>.
+        router.get().replyAll(req.session(), results);
         return req.iq().result(MamQueries.fin(p.queryId(), page));
     }
 

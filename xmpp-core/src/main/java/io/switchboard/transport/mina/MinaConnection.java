@@ -232,6 +232,19 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     }
 
     @Override
+    public void write(List<XmlElement> elements) {
+        if (elements.size() == 1) {
+            write(elements.get(0));
+            return;
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256 * elements.size());
+        for (XmlElement e : elements) {
+            b.writeBytes(XmlWriter.streamBytes(e, contentNs));
+        }
+        write(b.toByteArray());
+    }
+
+    @Override
     public void write(byte[] bytes) {
         if (closing || !session.isConnected()) {
             return;
