@@ -2,6 +2,7 @@ package io.switchboard.muc;
 
 import io.switchboard.ext.mam.ArchiveService;
 import io.switchboard.ext.mam.MamQueries;
+import io.switchboard.form.DataForm;
 import io.switchboard.jid.Jid;
 import io.switchboard.jid.MalformedJidException;
 import io.switchboard.stanza.Iq;
@@ -785,11 +786,11 @@ final class Room {
             return;
         }
         XmlElement form = m.element().child(Ns.DATA_FORMS, "x");
-        if (form != null && REQUEST.equals(Forms.formType(form))) {
+        if (form != null && REQUEST.equals(DataForm.formType(form))) {
             voiceRequest(o, m, form);
             return;
         }
-        if (form != null && (REGISTER_FORM.equals(Forms.formType(form)) || "cancel".equals(form.attr("type")))) {
+        if (form != null && (REGISTER_FORM.equals(DataForm.formType(form)) || "cancel".equals(form.attr("type")))) {
             registrationDecision(o, m, form);
             return;
         }
@@ -855,7 +856,7 @@ final class Room {
             service.bounce(m, StanzaError.notAcceptable("only occupants may request voice"));
             return;
         }
-        Map<String, List<String>> v = Forms.values(form);
+        Map<String, List<String>> v = DataForm.values(form);
         List<String> allow = v.get("muc#request_allow");
         if (allow != null && o.role == Role.MODERATOR) {
             List<String> nick = v.get("muc#roomnick");
@@ -870,14 +871,14 @@ final class Room {
         if (o.role != Role.VISITOR) {
             return;
         }
-        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        XmlElement.Builder f = DataForm.form("form");
         f.textChild(Ns.DATA_FORMS, "title", "Voice request");
         f.textChild(Ns.DATA_FORMS, "instructions", "To approve this request for voice, select the checkbox and submit.");
-        f.child(Forms.field("FORM_TYPE", "hidden", null, REQUEST));
-        f.child(Forms.field("muc#role", "list-single", "Requested role", "participant"));
-        f.child(Forms.field("muc#jid", "jid-single", "User ID", o.real.bare().toString()));
-        f.child(Forms.field("muc#roomnick", "text-single", "Room nickname", o.nick));
-        f.child(Forms.field("muc#request_allow", "boolean", "Grant voice to this person?", "false"));
+        f.child(DataForm.formTypeField(REQUEST));
+        f.child(DataForm.field("muc#role", "list-single", "Requested role", "participant"));
+        f.child(DataForm.field("muc#jid", "jid-single", "User ID", o.real.bare().toString()));
+        f.child(DataForm.field("muc#roomnick", "text-single", "Room nickname", o.nick));
+        f.child(DataForm.field("muc#request_allow", "boolean", "Grant voice to this person?", "false"));
         XmlElement base = XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
                 .attr("id", service.newId()).child(f.build()).build();
         Message msg = (Message) Stanza.trusted(base);
@@ -1054,21 +1055,21 @@ final class Room {
         for (String f : features) {
             q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
         }
-        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "result");
-        x.child(Forms.field("FORM_TYPE", "hidden", null, ROOMINFO));
-        x.child(Forms.field("muc#roominfo_description", "text-single", "Description", c.description()));
-        x.child(Forms.field("muc#roominfo_occupants", "text-single", "Number of occupants",
+        XmlElement.Builder x = DataForm.form("result");
+        x.child(DataForm.formTypeField(ROOMINFO));
+        x.child(DataForm.field("muc#roominfo_description", "text-single", "Description", c.description()));
+        x.child(DataForm.field("muc#roominfo_occupants", "text-single", "Number of occupants",
                 Integer.toString(byNick.size())));
-        x.child(Forms.field("muc#roominfo_subject", "text-single", "Subject", subject == null ? "" : subject));
-        x.child(Forms.field("muc#roominfo_subjectmod", "boolean", "Occupants may change the subject",
-                Forms.bool(c.changeSubject())));
-        x.child(Forms.field("muc#roominfo_lang", "text-single", "Language", c.language()));
-        x.child(Forms.field("muc#roomconfig_roomname", "text-single", "Name", c.name()));
-        x.child(Forms.field("muc#maxhistoryfetch", "text-single", "Maximum history", Integer.toString(service.historySize())));
-        x.child(Forms.field("muc#roomconfig_allowinvites", "boolean", "Occupants may invite", Forms.bool(c.allowInvites())));
-        x.child(Forms.field("muc#roomconfig_changesubject", "boolean", "Occupants may change the subject",
-                Forms.bool(c.changeSubject())));
-        x.child(Forms.multi("muc#roomconfig_presencebroadcast", "list-multi", "Roles whose presence is broadcast",
+        x.child(DataForm.field("muc#roominfo_subject", "text-single", "Subject", subject == null ? "" : subject));
+        x.child(DataForm.field("muc#roominfo_subjectmod", "boolean", "Occupants may change the subject",
+                DataForm.bool(c.changeSubject())));
+        x.child(DataForm.field("muc#roominfo_lang", "text-single", "Language", c.language()));
+        x.child(DataForm.field("muc#roomconfig_roomname", "text-single", "Name", c.name()));
+        x.child(DataForm.field("muc#maxhistoryfetch", "text-single", "Maximum history", Integer.toString(service.historySize())));
+        x.child(DataForm.field("muc#roomconfig_allowinvites", "boolean", "Occupants may invite", DataForm.bool(c.allowInvites())));
+        x.child(DataForm.field("muc#roomconfig_changesubject", "boolean", "Occupants may change the subject",
+                DataForm.bool(c.changeSubject())));
+        x.child(DataForm.field("muc#roomconfig_presencebroadcast", "list-multi", "Roles whose presence is broadcast",
                 RoomConfig.wires(c.presenceBroadcast()), null));
         q.child(x.build());
         return q.build();
@@ -1421,11 +1422,11 @@ final class Room {
         if (x == null || !"submit".equals(x.attr("type"))) {
             throw new StanzaException(StanzaError.badRequest("submit the " + REGISTER_FORM + " form"));
         }
-        String type = Forms.formType(x);
+        String type = DataForm.formType(x);
         if (type != null && !REGISTER_FORM.equals(type)) {
             throw new StanzaException(StanzaError.badRequest("not a " + REGISTER_FORM + " form"));
         }
-        List<String> values = Forms.values(x).get("muc#register_roomnick");
+        List<String> values = DataForm.values(x).get("muc#register_roomnick");
         String wanted = values == null || values.isEmpty() ? "" : values.get(0).trim();
         if (wanted.isEmpty()) {
             throw new StanzaException(StanzaError.badRequest("muc#register_roomnick is required"));
@@ -1488,15 +1489,15 @@ final class Room {
         }
         pendingRegistrations.put(from.bare(), new PendingRegistration(from, nick));
         reply(iq, null);
-        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        XmlElement.Builder f = DataForm.form("form");
         f.textChild(Ns.DATA_FORMS, "title", "Registration request");
         f.textChild(Ns.DATA_FORMS, "instructions",
                 "To approve this request, check \"Allow this person to register with the room?\" and submit; "
                         + "submit it unchecked to deny it; cancel to decide later.");
-        f.child(Forms.field("FORM_TYPE", "hidden", null, REGISTER_FORM));
-        f.child(Forms.field("muc#jid", "jid-single", "User ID", from.bare().toString()));
-        f.child(Forms.field("muc#register_roomnick", "text-single", "Desired nickname", nick));
-        f.child(Forms.field("muc#register_allow", "boolean", "Allow this person to register with the room?", "false"));
+        f.child(DataForm.formTypeField(REGISTER_FORM));
+        f.child(DataForm.field("muc#jid", "jid-single", "User ID", from.bare().toString()));
+        f.child(DataForm.field("muc#register_roomnick", "text-single", "Desired nickname", nick));
+        f.child(DataForm.field("muc#register_allow", "boolean", "Allow this person to register with the room?", "false"));
         Stanza msg = Stanza.trusted(XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
                 .attr("id", service.newId()).child(f.build()).build());
         // To every owner and admin: at the sessions it is in the room with, else at its bare JID
@@ -1535,7 +1536,7 @@ final class Room {
             service.bounce(m, StanzaError.badRequest("submit the " + REGISTER_FORM + " form"));
             return;
         }
-        Map<String, List<String>> v = Forms.values(form);
+        Map<String, List<String>> v = DataForm.values(form);
         Jid user = first(v, "muc#jid") == null ? null : Jid.tryOf(first(v, "muc#jid")).map(Jid::bare).orElse(null);
         String allow = first(v, "muc#register_allow");
         if (user == null || allow == null) {
@@ -1612,10 +1613,10 @@ final class Room {
     }
 
     private XmlElement registrationForm() {
-        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        XmlElement.Builder f = DataForm.form("form");
         f.textChild(Ns.DATA_FORMS, "title", "Registration with " + (config.name().isEmpty() ? jid.local() : config.name()));
         f.textChild(Ns.DATA_FORMS, "instructions", "Choose the nickname to reserve in this room.");
-        f.child(Forms.field("FORM_TYPE", "hidden", null, REGISTER_FORM));
+        f.child(DataForm.formTypeField(REGISTER_FORM));
         f.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", "muc#register_roomnick").attr("type", "text-single")
                 .attr("label", "Nickname").emptyChild(Ns.DATA_FORMS, "required").build());
         return XmlElement.builder(Ns.REGISTER, "query")

@@ -1,5 +1,6 @@
 package io.switchboard.muc;
 
+import io.switchboard.form.DataForm;
 import io.switchboard.jid.Jid;
 import io.switchboard.stanza.StanzaError;
 import io.switchboard.stanza.StanzaException;
@@ -64,38 +65,42 @@ public record RoomConfig(String name, String description, boolean persistent, bo
 
     /** The form an owner fills in (§10.2), with the current values. */
     public XmlElement form(List<Jid> owners, List<Jid> admins) {
-        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
+        XmlElement.Builder x = DataForm.form("form");
         x.textChild(Ns.DATA_FORMS, "title", "Configuration of the room");
-        x.child(Forms.field("FORM_TYPE", "hidden", null, FORM_TYPE));
-        x.child(Forms.field(P + "roomname", "text-single", "Name", name));
-        x.child(Forms.field(P + "roomdesc", "text-single", "Description", description));
-        x.child(Forms.field(P + "lang", "text-single", "Language", language));
-        x.child(Forms.field(P + "persistentroom", "boolean", "Persistent (kept when empty)", Forms.bool(persistent)));
-        x.child(Forms.field(P + "publicroom", "boolean", "Listed in the directory", Forms.bool(publicRoom)));
-        x.child(Forms.field(P + "membersonly", "boolean", "Members only", Forms.bool(membersOnly)));
-        x.child(Forms.field(P + "moderatedroom", "boolean", "Moderated (visitors need voice)", Forms.bool(moderated)));
-        x.child(Forms.field(P + "passwordprotectedroom", "boolean", "Password protected", Forms.bool(passwordProtected)));
-        x.child(Forms.field(P + "roomsecret", "text-private", "Password", password));
-        x.child(Forms.listSingle(P + "whois", "Who may see real JIDs", whoisAnyone ? "anyone" : "moderators",
+        x.child(DataForm.formTypeField(FORM_TYPE));
+        x.child(DataForm.field(P + "roomname", "text-single", "Name", name));
+        x.child(DataForm.field(P + "roomdesc", "text-single", "Description", description));
+        x.child(DataForm.field(P + "lang", "text-single", "Language", language));
+        x.child(DataForm.field(P + "persistentroom", "boolean", "Persistent (kept when empty)", DataForm.bool(persistent)));
+        x.child(DataForm.field(P + "publicroom", "boolean", "Listed in the directory", DataForm.bool(publicRoom)));
+        x.child(DataForm.field(P + "membersonly", "boolean", "Members only", DataForm.bool(membersOnly)));
+        x.child(DataForm.field(P + "moderatedroom", "boolean", "Moderated (visitors need voice)", DataForm.bool(moderated)));
+        x.child(DataForm.field(P + "passwordprotectedroom", "boolean", "Password protected", DataForm.bool(passwordProtected)));
+        x.child(DataForm.field(P + "roomsecret", "text-private", "Password", password));
+        x.child(listSingle(P + "whois", "Who may see real JIDs", whoisAnyone ? "anyone" : "moderators",
                 List.of("moderators", "anyone")));
-        x.child(Forms.listSingle(P + "maxusers", "Maximum number of occupants",
+        x.child(listSingle(P + "maxusers", "Maximum number of occupants",
                 maxUsers == 0 ? "none" : Integer.toString(maxUsers), List.of("10", "20", "30", "50", "100", "none")));
-        x.child(Forms.field(P + "changesubject", "boolean", "Occupants may change the subject", Forms.bool(changeSubject)));
-        x.child(Forms.field(P + "allowinvites", "boolean", "Occupants may invite others", Forms.bool(allowInvites)));
-        x.child(Forms.listSingle(P + "allowpm", "Who may send private messages", allowPm, PM_VALUES));
-        x.child(Forms.field(P + "enablelogging", "boolean", "Keep an archive of the room (XEP-0313)", Forms.bool(logging)));
+        x.child(DataForm.field(P + "changesubject", "boolean", "Occupants may change the subject", DataForm.bool(changeSubject)));
+        x.child(DataForm.field(P + "allowinvites", "boolean", "Occupants may invite others", DataForm.bool(allowInvites)));
+        x.child(listSingle(P + "allowpm", "Who may send private messages", allowPm, PM_VALUES));
+        x.child(DataForm.field(P + "enablelogging", "boolean", "Keep an archive of the room (XEP-0313)", DataForm.bool(logging)));
         List<String> roles = wires(memberListFor);
-        x.child(Forms.multi(P + "getmemberlist", "list-multi", "Roles that may read the member list", roles,
-                List.of("moderator", "participant", "visitor")));
-        x.child(Forms.multi(P + "presencebroadcast", "list-multi", "Roles whose presence is broadcast",
-                wires(presenceBroadcast), List.of("moderator", "participant", "visitor")));
-        x.child(Forms.listSingle(REGISTRATION_FIELD, "Who may register a nickname (anyone: with approval in members-only rooms)",
+        x.child(DataForm.field(P + "getmemberlist", "list-multi", "Roles that may read the member list", roles,
+                DataForm.labelledOptions(List.of("moderator", "participant", "visitor"))));
+        x.child(DataForm.field(P + "presencebroadcast", "list-multi", "Roles whose presence is broadcast",
+                wires(presenceBroadcast), DataForm.labelledOptions(List.of("moderator", "participant", "visitor"))));
+        x.child(listSingle(REGISTRATION_FIELD, "Who may register a nickname (anyone: with approval in members-only rooms)",
                 registration, REGISTRATION_VALUES));
-        x.child(Forms.multi(P + "roomadmins", "jid-multi", "Admins", admins == null ? List.of()
+        x.child(DataForm.field(P + "roomadmins", "jid-multi", "Admins", admins == null ? List.of()
                 : admins.stream().map(Jid::toString).toList(), null));
-        x.child(Forms.multi(P + "roomowners", "jid-multi", "Owners", owners == null ? List.of()
+        x.child(DataForm.field(P + "roomowners", "jid-multi", "Owners", owners == null ? List.of()
                 : owners.stream().map(Jid::toString).toList(), null));
         return x.build();
+    }
+
+    private static XmlElement listSingle(String var, String label, String value, List<String> options) {
+        return DataForm.field(var, "list-single", label, List.of(value), DataForm.labelledOptions(options));
     }
 
     /** The roles of a set as wire values, highest first. */
@@ -116,9 +121,9 @@ public record RoomConfig(String name, String description, boolean persistent, bo
      *                         not-acceptable error")
      */
     public Submission apply(XmlElement form) throws StanzaException {
-        Map<String, List<String>> v = Forms.values(form);
-        List<String> type = v.get("FORM_TYPE");
-        if (type != null && !type.isEmpty() && !FORM_TYPE.equals(type.get(0))) {
+        Map<String, List<String>> v = DataForm.values(form);
+        String type = DataForm.formType(form);
+        if (type != null && !FORM_TYPE.equals(type)) {
             throw new StanzaException(StanzaError.notAcceptable("not a room configuration form"));
         }
         String newName = text(v, "roomname", name, 256);
@@ -253,18 +258,18 @@ public record RoomConfig(String name, String description, boolean persistent, bo
         m.put("roomname", name);
         m.put("roomdesc", description);
         m.put("lang", language);
-        m.put("persistentroom", Forms.bool(persistent));
-        m.put("publicroom", Forms.bool(publicRoom));
-        m.put("membersonly", Forms.bool(membersOnly));
-        m.put("moderatedroom", Forms.bool(moderated));
-        m.put("passwordprotectedroom", Forms.bool(passwordProtected));
+        m.put("persistentroom", DataForm.bool(persistent));
+        m.put("publicroom", DataForm.bool(publicRoom));
+        m.put("membersonly", DataForm.bool(membersOnly));
+        m.put("moderatedroom", DataForm.bool(moderated));
+        m.put("passwordprotectedroom", DataForm.bool(passwordProtected));
         m.put("roomsecret", password);
         m.put("whois", whoisAnyone ? "anyone" : "moderators");
         m.put("maxusers", Integer.toString(maxUsers));
-        m.put("changesubject", Forms.bool(changeSubject));
-        m.put("allowinvites", Forms.bool(allowInvites));
+        m.put("changesubject", DataForm.bool(changeSubject));
+        m.put("allowinvites", DataForm.bool(allowInvites));
         m.put("allowpm", allowPm);
-        m.put("enablelogging", Forms.bool(logging));
+        m.put("enablelogging", DataForm.bool(logging));
         m.put("getmemberlist", String.join(",", memberListFor.stream().map(Role::wire).sorted().toList()));
         m.put("presencebroadcast", String.join(",", presenceBroadcast.stream().map(Role::wire).sorted().toList()));
         m.put("registration", registration);

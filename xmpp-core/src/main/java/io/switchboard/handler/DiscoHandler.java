@@ -67,12 +67,7 @@ public final class DiscoHandler {
             if (node != null) {
                 q.attr("node", node);
             }
-            for (Identity i : si.registry().serverIdentities()) {
-                q.child(identity(i));
-            }
-            for (String f : si.registry().serverFeatures()) {
-                q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
-            }
+            q.children(si.discoInfo());
             return req.iq().result(q.build());
         };
     }
@@ -104,9 +99,9 @@ public final class DiscoHandler {
                     .children(an.info(req, node)).build());
         }
         XmlElement.Builder q = XmlElement.builder(Ns.DISCO_INFO, "query");
-        q.child(identity(new Identity("account", "registered", null)));
+        q.child(ServerInfo.identity(new Identity("account", "registered", null)));
         for (Identity i : info.get().registry().accountIdentities()) {
-            q.child(identity(i));
+            q.child(ServerInfo.identity(i));
         }
         for (String f : info.get().registry().accountFeatures()) {
             q.child(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
@@ -127,10 +122,5 @@ public final class DiscoHandler {
             }
         }
         return req.iq().result(q.build());
-    }
-
-    private static XmlElement identity(Identity i) {
-        return XmlElement.builder(Ns.DISCO_INFO, "identity").attr("category", i.category()).attr("type", i.type())
-                .attr("name", i.name()).build();
     }
 }

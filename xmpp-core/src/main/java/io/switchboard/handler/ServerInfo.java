@@ -2,18 +2,14 @@ package io.switchboard.handler;
 
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * Facts about this server that several features report: name and version, start time, and the
- * entity capabilities hash (XEP-0115) of its disco#info.
+ * Facts about this server that several features report: name and version, start time, its
+ * disco#info and the entity capabilities hash (XEP-0115) of it.
  */
 public final class ServerInfo {
 
@@ -23,6 +19,7 @@ public final class ServerInfo {
     private final String version;
     private final Instant started;
     private final HandlerRegistry registry;
+    private final List<XmlElement> discoInfo;
     private final String capsVer;
 
     public ServerInfo(HandlerRegistry registry, Instant started) {
@@ -30,7 +27,8 @@ public final class ServerInfo {
         this.started = started;
         String v = ServerInfo.class.getPackage().getImplementationVersion();
         this.version = v == null ? "development" : v;
-        this.capsVer = capsVer(registry.serverIdentities(), registry.serverFeatures());
+        this.discoInfo = discoInfo(registry.serverIdentities(), registry.serverFeatures());
+        this.capsVer = capsVer(discoInfo);
     }
 
     public String version() {
@@ -49,30 +47,40 @@ public final class ServerInfo {
         return registry;
     }
 
+    /** The children of the server's disco#info answer: its identities, then its features. */
+    public List<XmlElement> discoInfo() {
+        return discoInfo;
+    }
+
     /** The {@code <c/>} element for stream features. */
     public XmlElement capsElement() {
         return XmlElement.builder(Ns.CAPS, "c").attr("hash", "sha-1").attr("node", CAPS_NODE).attr("ver", capsVer).build();
     }
 
-    /** XEP-0115 §5.1 verification string hash for identities and features (no extended forms). */
-    public static String capsVer(List<Identity> identities, List<String> features) {
-        StringBuilder s = new StringBuilder();
-        List<Identity> ids = new ArrayList<>(identities);
-        ids.sort(Comparator.comparing(Identity::category).thenComparing(Identity::type).thenComparing(i -> ""));
-        for (Identity i : ids) {
-            s.append(i.category()).append('/').append(i.type()).append('/').append('/')
-                    .append(i.name() == null ? "" : i.name()).append('<');
+    /** The children of a disco#info answer, each identity once (a repeated one would make the hash ill-formed). */
+    private static List<XmlElement> discoInfo(List<Identity> identities, List<String> features) {
+        List<XmlElement> out = new ArrayList<>();
+        for (Identity i : new LinkedHashSet<>(identities)) {
+            out.add(identity(i));
         }
-        List<String> fs = new ArrayList<>(features);
-        fs.sort(null);
-        for (String f : fs) {
-            s.append(f).append('<');
+        for (String f : new LinkedHashSet<>(features)) {
+            out.add(XmlElement.builder(Ns.DISCO_INFO, "feature").attr("var", f).build());
         }
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-1").digest(s.toString().getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        return List.copyOf(out);
+    }
+
+    /** A disco#info {@code <identity/>}. */
+    static XmlElement identity(Identity i) {
+        return XmlElement.builder(Ns.DISCO_INFO, "identity").attr("category", i.category()).attr("type", i.type())
+                .attr("name", i.name()).build();
+    }
+
+    /** The SHA-1 {@code ver} (XEP-0115 §5.1) of a disco#info answer's children. */
+    private static String capsVer(List<XmlElement> discoInfo) {
+        String s = CapsHash.verificationString(XmlElement.builder(Ns.DISCO_INFO, "query").children(discoInfo).build());
+        if (s == null) {
+            throw new IllegalArgumentException("a disco#info answer with repeated entries has no caps hash");
         }
+        return CapsHash.hash("sha-1", s);
     }
 }

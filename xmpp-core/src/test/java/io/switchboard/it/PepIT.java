@@ -49,7 +49,7 @@ class PepIT {
         pep = new PepModule();
         server = TestServer.start(Map.of("pep.max-item-size", "8KiB", "pep.max-nodes", "12", "pep.max-items", "50"),
                 c -> storage, List.of(pep));
-        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "jack", "kate", "liam", "mia", "noah", "olga", "pete"}) {
+        for (String u : new String[]{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "jack", "kate", "liam", "mia", "noah", "olga", "pete", "quinn"}) {
             server.addUser(u, u + "-pw");
         }
         // Presence subscriptions both ways: alice–bob, erin–frank, gina–hank; carol is nobody's contact.
@@ -162,36 +162,66 @@ class PepIT {
 
     /** As {@link #online(String, String, String...)}, announcing {@code fakeVer} instead of the real hash when given. */
     static Peer onlineAs(String user, String resource, String fakeVer, String... notify) throws Exception {
+        Peer p = login(user, resource);
+        TreeSet<String> features = capsFeatures(user + "/" + resource, notify);
+        String ver = fakeVer != null ? fakeVer : capsVer(features);
+        XmlElement q = announce(p, ver);
+        p.c.send(capsAnswer(q, ver, features));
+        // The session's stanzas are handled in order: once this answer is back, the caps answer was processed.
+        p.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
+        return p;
+    }
+
+    static Peer login(String user, String resource) throws Exception {
         RawClient c = RawClient.connect(server.c2sPort()).loginAndBind(server.clientSslContext(), D, user, user + "-pw",
                 resource);
-        Peer p = new Peer(c, user + "@" + D + "/" + resource);
-        TreeSet<String> features = new TreeSet<>(List.of(Ns.DISCO_INFO, Ns.CAPS, "urn:test:" + user + "/" + resource));
+        return new Peer(c, user + "@" + D + "/" + resource);
+    }
+
+    /** The features of a test client: disco#info, caps, one naming {@code tag}, and {@code notify} nodes' +notify. */
+    static TreeSet<String> capsFeatures(String tag, String... notify) {
+        TreeSet<String> features = new TreeSet<>(List.of(Ns.DISCO_INFO, Ns.CAPS, "urn:test:" + tag));
         for (String n : notify) {
             features.add(n + "+notify");
         }
+        return features;
+    }
+
+    /** The SHA-1 caps hash of identity client/pc "Test" with {@code features}, computed here by hand. */
+    static String capsVer(TreeSet<String> features) throws Exception {
         StringBuilder s = new StringBuilder("client/pc//Test<");
         for (String f : features) {
             s.append(f).append('<');
         }
-        String ver = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
                 .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
-        if (fakeVer != null) {
-            ver = fakeVer;
-        }
-        c.send("<presence><c xmlns='" + Ns.CAPS + "' hash='sha-1' node='urn:test' ver='" + ver + "'/></presence>");
-        XmlElement q = p.await(e -> e.is(Ns.CLIENT, "iq") && "get".equals(e.attr("type"))
-                && e.child(Ns.DISCO_INFO, "query") != null);
+    }
+
+    /** Sends presence with caps {@code ver} and returns the server's disco#info query about it. */
+    static XmlElement announce(Peer p, String ver) throws Exception {
+        sendCaps(p, ver);
+        XmlElement q = p.await(PepIT::isCapsQuery);
         assertThat(q.child(Ns.DISCO_INFO, "query").attr("node")).isEqualTo("urn:test#" + ver);
         assertThat(q.attr("from")).isEqualTo(D);
+        return q;
+    }
+
+    static void sendCaps(Peer p, String ver) throws Exception {
+        p.c.send("<presence><c xmlns='" + Ns.CAPS + "' hash='sha-1' node='urn:test' ver='" + ver + "'/></presence>");
+    }
+
+    static boolean isCapsQuery(XmlElement e) {
+        return e.is(Ns.CLIENT, "iq") && "get".equals(e.attr("type")) && e.child(Ns.DISCO_INFO, "query") != null;
+    }
+
+    /** The answer to the caps query {@code q}. */
+    static String capsAnswer(XmlElement q, String ver, TreeSet<String> features) {
         StringBuilder answer = new StringBuilder("<iq type='result' to='" + D + "' id='" + q.attr("id") + "'><query xmlns='"
                 + Ns.DISCO_INFO + "' node='urn:test#" + ver + "'><identity category='client' type='pc' name='Test'/>");
         for (String f : features) {
             answer.append("<feature var='").append(f).append("'/>");
         }
-        c.send(answer.append("</query></iq>").toString());
-        // The session's stanzas are handled in order: once this answer is back, the caps answer was processed.
-        p.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
-        return p;
+        return answer.append("</query></iq>").toString();
     }
 
     static String publish(String node, String id, String payload, String options) {
@@ -548,6 +578,45 @@ class PepIT {
             olga.ok("set", null, publish(node, "1", "<p xmlns='urn:test'/>", null));
             pete.event(node);
             pete2.event(node);
+        }
+    }
+
+    /**
+     * XEP-0115 §6.3 with a slow client: a hash nobody announced before is asked about once, of the
+     * first resource naming it; while that resource holds back its answer, notifications to the
+     * resources whose caps are known go out; once it answers, every resource waiting on that hash gets
+     * the last item and, from then on, the notifications.
+     */
+    @Test
+    void aCapsQueryInProgressHoldsUpNoNotificationAndIsAskedOnce() throws Exception {
+        String node = "urn:test:slow-caps";
+        TreeSet<String> features = capsFeatures("quinn-slow", node);
+        String ver = capsVer(features);
+        try (Peer known = online("quinn", "known", node); Peer slow = login("quinn", "slow");
+             Peer same = login("quinn", "same")) {
+            XmlElement query = announce(slow, ver); // not answered yet
+            sendCaps(same, ver);
+            known.ok("set", null, publish(node, "1", "<p xmlns='urn:test'>1</p>", null));
+            assertThat(known.event(node).child(EVENT, "event").child(EVENT, "items").child(EVENT, "item").attr("id"))
+                    .isEqualTo("1");
+            // Same hash, resolution in progress: no second query, and no event while the features are unknown.
+            same.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
+            assertThat(same.backlog).noneMatch(PepIT::isCapsQuery);
+            same.noEvent(node);
+            slow.noEvent(node);
+
+            slow.c.send(capsAnswer(query, ver, features));
+            for (Peer p : List.of(slow, same)) {
+                XmlElement last = p.event(node);
+                assertThat(last.child(EVENT, "event").child(EVENT, "items").child(EVENT, "item").attr("id")).isEqualTo("1");
+            }
+            known.ok("set", null, publish(node, "2", "<p xmlns='urn:test'>2</p>", null));
+            for (Peer p : List.of(known, slow, same)) {
+                assertThat(p.event(node).child(EVENT, "event").child(EVENT, "items").child(EVENT, "item").attr("id"))
+                        .isEqualTo("2");
+            }
+            same.ok("get", D, "<ping xmlns='urn:xmpp:ping'/>");
+            assertThat(same.backlog).noneMatch(PepIT::isCapsQuery);
         }
     }
 

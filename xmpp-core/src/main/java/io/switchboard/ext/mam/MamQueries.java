@@ -1,5 +1,6 @@
 package io.switchboard.ext.mam;
 
+import io.switchboard.form.DataForm;
 import io.switchboard.jid.Jid;
 import io.switchboard.jid.MalformedJidException;
 import io.switchboard.stanza.StanzaError;
@@ -43,14 +44,12 @@ public final class MamQueries {
 
     /** The query form (XEP-0313 §4.1.1 with the {@code #extended} fields). */
     public static XmlElement form() {
-        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
-        x.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", "FORM_TYPE").attr("type", "hidden")
-                .textChild(Ns.DATA_FORMS, "value", ArchiveService.MAM).build());
+        XmlElement.Builder x = DataForm.form("form");
+        x.child(DataForm.formTypeField(ArchiveService.MAM));
         for (String f : new String[]{"with", "start", "end", "before-id", "after-id"}) {
-            x.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", f)
-                    .attr("type", f.equals("with") ? "jid-single" : "text-single").build());
+            x.child(DataForm.field(f, f.equals("with") ? "jid-single" : "text-single", null, (String) null));
         }
-        x.child(XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", "ids").attr("type", "text-multi").build());
+        x.child(DataForm.field("ids", "text-multi", null, (String) null));
         return XmlElement.builder(ArchiveService.MAM, "query").child(x.build()).build();
     }
 
@@ -70,11 +69,11 @@ public final class MamQueries {
         List<Long> idList = null;
         XmlElement form = q.child(Ns.DATA_FORMS, "x");
         if (form != null) {
-            for (XmlElement f : form.elements(Ns.DATA_FORMS, "field")) {
-                String var = f.attr("var");
-                List<String> values = f.elements(Ns.DATA_FORMS, "value").stream().map(XmlElement::text).toList();
-                String v = values.isEmpty() ? null : values.get(0);
-                if (var == null || v == null || "FORM_TYPE".equals(var)) {
+            for (DataForm.Field f : DataForm.fields(form)) {
+                String var = f.var();
+                List<String> values = f.values();
+                String v = f.first();
+                if (var == null || v == null || DataForm.FORM_TYPE.equals(var)) {
                     continue;
                 }
                 switch (var) {

@@ -1,14 +1,13 @@
 package io.switchboard.ext.pubsub;
 
+import io.switchboard.form.DataForm;
 import io.switchboard.stanza.StanzaError;
 import io.switchboard.stanza.StanzaException;
 import io.switchboard.store.PubSubNode;
 import io.switchboard.store.PubSubNode.AccessModel;
 import io.switchboard.store.PubSubNode.SendLast;
-import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,28 +33,12 @@ final class NodeConfig {
     private NodeConfig() {
     }
 
-    /** Field values of a submitted form, FORM_TYPE left out. */
+    /** Field values of a submitted form, trimmed, FORM_TYPE left out. */
     static Map<String, List<String>> values(XmlElement form, String formType) throws StanzaException {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        String type = null;
-        for (XmlElement f : form.elements(Ns.DATA_FORMS, "field")) {
-            String var = f.attr("var");
-            if (var == null) {
-                continue;
-            }
-            List<String> vs = new ArrayList<>();
-            for (XmlElement v : f.elements(Ns.DATA_FORMS, "value")) {
-                vs.add(v.text().trim());
-            }
-            if (var.equals("FORM_TYPE")) {
-                type = vs.isEmpty() ? null : vs.get(0);
-            } else {
-                out.put(var, vs);
-            }
-        }
-        if (type != null && !type.equals(formType) && !type.equals(PepModule.NODE_CONFIG)) {
-            throw new StanzaException(StanzaError.badRequest("unexpected FORM_TYPE " + type));
-        }
+        DataForm.requireFormType(form, formType, PepModule.NODE_CONFIG);
+        Map<String, List<String>> out = DataForm.values(form);
+        out.remove(DataForm.FORM_TYPE);
+        out.replaceAll((var, vs) -> vs.stream().map(String::trim).toList());
         return out;
     }
 
@@ -167,42 +150,27 @@ final class NodeConfig {
 
     /** The configuration form of a node (owner configure get). */
     static XmlElement form(PubSubNode n, int limit) {
-        XmlElement.Builder x = XmlElement.builder(Ns.DATA_FORMS, "x").attr("type", "form");
-        x.child(field("FORM_TYPE", "hidden", null, List.of(PepModule.NODE_CONFIG), null));
-        x.child(field(TITLE, "text-single", "A friendly name for the node", n.title() == null ? List.of() : List.of(n.title()),
-                null));
+        XmlElement.Builder x = DataForm.form("form");
+        x.child(DataForm.formTypeField(PepModule.NODE_CONFIG));
+        x.child(DataForm.field(TITLE, "text-single", "A friendly name for the node", n.title()));
         List<String> models = new ArrayList<>();
         for (AccessModel m : AccessModel.values()) {
             models.add(m.wire());
         }
-        x.child(field(ACCESS, "list-single", "Who may subscribe and retrieve items", List.of(n.accessModel().wire()),
-                models));
-        x.child(field(GROUPS, "list-multi", "Roster groups allowed to subscribe", n.rosterGroups(), null));
-        x.child(field(PERSIST, "boolean", "Persist items", List.of(n.persistItems() ? "1" : "0"), null));
-        x.child(field(MAX_ITEMS, "text-single", "Most items to keep (at most " + limit + ", or max)",
+        x.child(DataForm.field(ACCESS, "list-single", "Who may subscribe and retrieve items", List.of(n.accessModel().wire()),
+                DataForm.options(models)));
+        x.child(DataForm.field(GROUPS, "list-multi", "Roster groups allowed to subscribe", n.rosterGroups(), null));
+        x.child(DataForm.field(PERSIST, "boolean", "Persist items", List.of(DataForm.bool(n.persistItems())), null));
+        x.child(DataForm.field(MAX_ITEMS, "text-single", "Most items to keep (at most " + limit + ", or max)",
                 List.of(n.maxItems() == PubSubNode.MAX ? "max" : Integer.toString(n.maxItems())), null));
         List<String> sends = new ArrayList<>();
         for (SendLast s : SendLast.values()) {
             sends.add(s.wire());
         }
-        x.child(field(SEND_LAST, "list-single", "When to send the last published item", List.of(n.sendLast().wire()),
-                sends));
-        x.child(field(NOTIFY_RETRACT, "boolean", "Notify subscribers when items are removed",
-                List.of(n.notifyRetract() ? "1" : "0"), null));
+        x.child(DataForm.field(SEND_LAST, "list-single", "When to send the last published item", List.of(n.sendLast().wire()),
+                DataForm.options(sends)));
+        x.child(DataForm.field(NOTIFY_RETRACT, "boolean", "Notify subscribers when items are removed",
+                List.of(DataForm.bool(n.notifyRetract())), null));
         return x.build();
-    }
-
-    private static XmlElement field(String var, String type, String label, List<String> values, List<String> options) {
-        XmlElement.Builder f = XmlElement.builder(Ns.DATA_FORMS, "field").attr("var", var).attr("type", type)
-                .attr("label", label);
-        for (String v : values) {
-            f.textChild(Ns.DATA_FORMS, "value", v);
-        }
-        if (options != null) {
-            for (String o : options) {
-                f.child(XmlElement.builder(Ns.DATA_FORMS, "option").textChild(Ns.DATA_FORMS, "value", o).build());
-            }
-        }
-        return f.build();
     }
 }

@@ -106,7 +106,7 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
     private final List<Follower> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Session attribute keys. */
-    private enum Attr { CAPS_VER, FEATURES }
+    private enum Attr { CAPS_VER, FEATURES, ANNOUNCEMENT }
 
     /** PEP with the server's storage ({@link io.switchboard.store.Storage#pubsub()}). */
     public PepModule() {
@@ -663,10 +663,13 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
 
     // ---------------------------------------------------------------- notifications
 
-    /** The features the session's caps announce, or null while unknown. */
+    /**
+     * The features the session's caps announce, or null while unknown. Called for every resource a
+     * notification may go to: no lock is taken (the caps cache is a concurrent map; the session's
+     * announcement is parsed once per presence it sends and kept in its attributes).
+     */
     private Set<String> features(ClientSession s) {
-        Presence p = s.presence();
-        EntityCaps.Announcement a = p == null ? null : EntityCaps.Announcement.of(p.element());
+        EntityCaps.Announcement a = announcement(s);
         if (a == null) {
             return null;
         }
@@ -679,6 +682,24 @@ public final class PepModule implements ServerModule, PresenceService.PresenceLi
             return u.features();
         }
         return null;
+    }
+
+    /** The caps announcement of the session's current presence, or null. */
+    private static EntityCaps.Announcement announcement(ClientSession s) {
+        Presence p = s.presence();
+        if (p == null) {
+            return null;
+        }
+        if (s.attributes().get(Attr.ANNOUNCEMENT) instanceof Announced known && known.presence() == p) {
+            return known.announcement();
+        }
+        EntityCaps.Announcement a = EntityCaps.Announcement.of(p.element());
+        s.attributes().put(Attr.ANNOUNCEMENT, new Announced(p, a));
+        return a;
+    }
+
+    /** The announcement (null: none) of a presence, kept while that presence is the session's. */
+    private record Announced(Presence presence, EntityCaps.Announcement announcement) {
     }
 
     /** Features of a session whose caps could not be verified: used for that session only. */
