@@ -177,35 +177,59 @@ public final class XmlWriter {
         sb.append(e.local()).append('>');
     }
 
+    /**
+     * Appends character data escaped. Runs without anything to escape are appended whole (an array
+     * copy), not character by character: message bodies are most of what the server writes, and
+     * the per-character loop was the largest single cost of serializing them.
+     */
     public static void escapeText(String s, StringBuilder sb) {
         int n = s.length();
+        int from = 0;
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> sb.append("&amp;");
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '\r' -> sb.append("&#13;");
-                default -> sb.append(c);
+            String rep = switch (s.charAt(i)) {
+                case '&' -> "&amp;";
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                case '\r' -> "&#13;";
+                default -> null;
+            };
+            if (rep != null) {
+                sb.append(s, from, i).append(rep);
+                from = i + 1;
             }
         }
+        appendRest(s, from, sb);
     }
 
+    /** Appends an attribute value escaped for single or double quotes; runs appended whole. */
     public static void escapeAttr(String s, StringBuilder sb) {
         int n = s.length();
+        int from = 0;
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> sb.append("&amp;");
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '\'' -> sb.append("&apos;");
-                case '"' -> sb.append("&quot;");
-                case '\t' -> sb.append("&#9;");
-                case '\n' -> sb.append("&#10;");
-                case '\r' -> sb.append("&#13;");
-                default -> sb.append(c);
+            String rep = switch (s.charAt(i)) {
+                case '&' -> "&amp;";
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                case '\'' -> "&apos;";
+                case '"' -> "&quot;";
+                case '\t' -> "&#9;";
+                case '\n' -> "&#10;";
+                case '\r' -> "&#13;";
+                default -> null;
+            };
+            if (rep != null) {
+                sb.append(s, from, i).append(rep);
+                from = i + 1;
             }
+        }
+        appendRest(s, from, sb);
+    }
+
+    private static void appendRest(String s, int from, StringBuilder sb) {
+        if (from == 0) {
+            sb.append(s);
+        } else if (from < s.length()) {
+            sb.append(s, from, s.length());
         }
     }
 
