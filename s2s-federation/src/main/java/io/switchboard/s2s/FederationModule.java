@@ -8,7 +8,6 @@ import io.switchboard.jid.Jid;
 import io.switchboard.jid.MalformedJidException;
 import io.switchboard.module.ModuleContext;
 import io.switchboard.module.ServerModule;
-import io.switchboard.server.ServerSecret;
 import io.switchboard.stanza.Stanza;
 import io.switchboard.stanza.StanzaError;
 import io.switchboard.tls.AcceptAnyCertificate;
@@ -152,7 +151,9 @@ public final class FederationModule implements ServerModule {
         }
         this.certs = CertVerifier.load(cfg.get(TRUST_STORE), cfg.get(TRUST_STORE_PASSWORD));
         this.tls = new TlsContexts(c.tls().material(), new TrustManager[]{new AcceptAnyCertificate()}, true);
-        this.keys = new DialbackKeys(ServerSecret.random());
+        // The server's own secret (XEP-0185): the same keys on every node and after a restart, so
+        // a peer's verification can be answered by whichever node it reaches.
+        this.keys = new DialbackKeys(c.serverSecret());
         this.connectTimeout = cfg.get(CONNECT_TIMEOUT);
         this.idleTimeout = cfg.get(IDLE_TIMEOUT);
         this.maxQueue = cfg.get(MAX_QUEUE);
