@@ -61,6 +61,16 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     private boolean readSuspended;
     private final AtomicInteger queued = new AtomicInteger();
 
+    /** Held writes pass this size: they leave at once, corked or not. */
+    static final int CORK_FLUSH_BYTES = 32 * 1024;
+    // Writes, guarded by writeLock: every session.write of this connection happens under it, so the
+    // bytes leave in the order of the write calls. While a worker's WriteBatch corks the connection
+    // (corkDepth > 0), writes from any thread are held and leave together when it is released.
+    private final Object writeLock = new Object();
+    private int corkDepth;
+    private List<byte[]> held;
+    private int heldBytes;
+
     MinaConnection(IoSession session, MinaTransport transport, XmlLimits limits, long maxWriteQueue, boolean gateHeld,
                    TlsContexts tls) {
         this.session = session;
@@ -129,13 +139,31 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         }
         List<StreamEvent> events = new ArrayList<>(out);
         out.clear();
+        List<XmlElement> run = null;
         for (StreamEvent ev : events) {
-            if (ev instanceof StreamEvent.Element) {
-                queued.incrementAndGet();
+            if (ev instanceof StreamEvent.Elements es) {
+                if (run == null) {
+                    run = new ArrayList<>();
+                }
+                run.addAll(es.elements());
+                continue;
+            }
+            if (run != null) {
+                dispatchElements(run);
+                run = null;
             }
             next.messageReceived(session, ev);
         }
+        if (run != null) {
+            dispatchElements(run);
+        }
         updateReading();
+    }
+
+    /** The consecutive elements of one read go to the worker as one event (one task, one write batch). */
+    private void dispatchElements(List<XmlElement> run) {
+        queued.addAndGet(run.size());
+        next.messageReceived(session, new StreamEvent.Elements(List.copyOf(run)));
     }
 
     /**
@@ -190,7 +218,7 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
 
     @Override
     public boolean element(XmlElement element) {
-        out.add(new StreamEvent.Element(element));
+        out.add(new StreamEvent.Elements(List.of(element)));
         return !handler.pausesInputAfter(element);
     }
 
@@ -249,6 +277,62 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         if (closing || !session.isConnected()) {
             return;
         }
+        WriteBatch batch = WriteBatch.current();
+        synchronized (writeLock) {
+            if (closing) {
+                return;
+            }
+            if (batch != null && batch.add(this)) {
+                corkDepth++;
+            }
+            if (corkDepth > 0) {
+                if (held == null) {
+                    held = new ArrayList<>(4);
+                }
+                held.add(bytes);
+                heldBytes += bytes.length;
+                if (heldBytes >= CORK_FLUSH_BYTES) {
+                    flushHeld();
+                }
+                return;
+            }
+            send(bytes);
+        }
+    }
+
+    /** A write batch that corked this connection has ended: what is held leaves now, as one write. */
+    void uncork() {
+        synchronized (writeLock) {
+            corkDepth--;
+            flushHeld();
+        }
+    }
+
+    /** Under {@code writeLock}: the held writes, concatenated, as one write. */
+    private void flushHeld() {
+        List<byte[]> h = held;
+        if (h == null || h.isEmpty()) {
+            return;
+        }
+        byte[] all;
+        if (h.size() == 1) {
+            all = h.get(0);
+        } else {
+            all = new byte[heldBytes];
+            int at = 0;
+            for (byte[] b : h) {
+                System.arraycopy(b, 0, all, at, b.length);
+                at += b.length;
+            }
+        }
+        // An idle connection keeps no buffer (memory per idle session).
+        held = corkDepth > 0 ? new ArrayList<>(4) : null;
+        heldBytes = 0;
+        send(all);
+    }
+
+    /** Under {@code writeLock}. */
+    private void send(byte[] bytes) {
         session.write(IoBuffer.wrap(bytes));
         long q = session.getScheduledWriteBytes();
         if (q > maxWriteQueue) {
@@ -260,7 +344,11 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     @Override
     public void close() {
         if (!closing) {
-            closing = true;
+            synchronized (writeLock) {
+                // What a batch still holds was written before the close: it leaves first.
+                flushHeld();
+                closing = true;
+            }
             session.closeOnFlush();
         }
     }
@@ -268,6 +356,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     @Override
     public void abort() {
         closing = true;
+        synchronized (writeLock) {
+            held = null;
+            heldBytes = 0;
+        }
         session.closeNow();
     }
 
@@ -306,6 +398,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         if (tls == null) {
             throw new IllegalStateException("TLS is not configured");
         }
+        synchronized (writeLock) {
+            // Anything written before <proceed/> leaves before TLS is installed.
+            flushHeld();
+        }
         synchronized (this) {
             if (side != null && side.size() > 0) {
                 LOG.info("Closing {}: plaintext data pipelined after <starttls/>", remoteAddress());
@@ -332,6 +428,9 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     public void startClientTls(String serverName, String afterHandshake) {
         if (tls == null) {
             throw new IllegalStateException("TLS is not configured");
+        }
+        synchronized (writeLock) {
+            flushHeld();
         }
         synchronized (this) {
             this.afterHandshake = afterHandshake;

@@ -1,5 +1,9 @@
 package io.switchboard.transport.mina;
 
+import java.util.List;
+
+import io.switchboard.xml.XmlElement;
+
 import io.switchboard.transport.ConnectionHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -70,11 +74,27 @@ final class MinaHandler extends IoHandlerAdapter {
             return;
         }
         ConnectionHandler h = c.handler();
-        if (message instanceof StreamEvent.Element e) {
+        if (message instanceof StreamEvent.Elements es) {
+            // One read's elements in one task: what they cause leaves each connection as one write.
+            WriteBatch batch = WriteBatch.begin();
+            List<XmlElement> elements = es.elements();
+            int done = 0;
             try {
-                h.onElement(e.element());
+                for (XmlElement e : elements) {
+                    try {
+                        h.onElement(e);
+                    } finally {
+                        done++;
+                        c.elementProcessed();
+                    }
+                }
             } finally {
-                c.elementProcessed();
+                for (int i = done; i < elements.size(); i++) {
+                    c.elementProcessed();
+                }
+                if (batch != null) {
+                    batch.end();
+                }
             }
         } else if (message instanceof StreamEvent.Open o) {
             h.onStreamOpen(o.header());

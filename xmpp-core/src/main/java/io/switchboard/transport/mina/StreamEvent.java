@@ -1,5 +1,7 @@
 package io.switchboard.transport.mina;
 
+import java.util.List;
+
 import io.switchboard.xml.StreamHeader;
 import io.switchboard.xml.XmlElement;
 import io.switchboard.xml.XmlStreamException;
@@ -10,7 +12,8 @@ sealed interface StreamEvent {
     record Open(StreamHeader header) implements StreamEvent {
     }
 
-    record Element(XmlElement element) implements StreamEvent {
+    /** The elements of one read, in order: handled in one task, their writes batched ({@link WriteBatch}). */
+    record Elements(List<XmlElement> elements) implements StreamEvent {
     }
 
     record Close() implements StreamEvent {
