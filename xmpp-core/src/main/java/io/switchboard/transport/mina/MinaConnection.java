@@ -61,6 +61,11 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     private boolean readSuspended;
     private final AtomicInteger queued = new AtomicInteger();
 
+    /**
+     * Elements of one read handled as one batch at most: the writes of a batch wait for its last
+     * element, so a read of many stanzas is cut into batches of this many (about 2 ms of work).
+     */
+    static final int MAX_BATCH_ELEMENTS = 64;
     /** Held writes pass this size: they leave at once, corked or not. */
     static final int CORK_FLUSH_BYTES = 32 * 1024;
     // Writes, guarded by writeLock: every session.write of this connection happens under it, so the
@@ -146,6 +151,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
                     run = new ArrayList<>();
                 }
                 run.addAll(es.elements());
+                if (run.size() >= MAX_BATCH_ELEMENTS) {
+                    dispatchElements(run);
+                    run = null;
+                }
                 continue;
             }
             if (run != null) {
