@@ -25,7 +25,7 @@ final class StorageFactory {
                 throw new StorageUnavailableException("storage.mode is memory: accounts live only inside a running"
                         + " server, so this command has nothing to change", null);
             }
-            return new InMemoryStorage();
+            return new InMemoryStorage(InMemoryStorage.MEMORY_MODE_ARCHIVE_MAX);
         }
         PostgresSettings s = new PostgresSettings(config.get(CoreSettings.DATABASE_URL),
                 config.get(CoreSettings.DATABASE_USER), config.get(CoreSettings.DATABASE_PASSWORD),

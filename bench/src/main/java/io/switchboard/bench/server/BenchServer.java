@@ -107,7 +107,7 @@ public final class BenchServer implements AutoCloseable {
         Config config = loader.load(values);
         Storage storage;
         if (config.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY) {
-            storage = new InMemoryStorage();
+            storage = new InMemoryStorage(InMemoryStorage.MEMORY_MODE_ARCHIVE_MAX);
         } else {
             String url = config.get(CoreSettings.DATABASE_URL);
             if (url.isEmpty()) {

@@ -15,15 +15,34 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Message archives in memory, one sorted map per owner.
+ * Message archives in memory, one sorted map per owner, optionally keeping only the newest
+ * messages of each.
  *
  * @implNote thread-safe.
  */
 public final class InMemoryArchive implements MessageArchive {
 
     private final Map<Jid, ConcurrentSkipListMap<Long, ArchivedMessage>> archives = new ConcurrentHashMap<>();
+    /** Newest messages kept per archive; 0 keeps all. */
+    private final int maxPerOwner;
+    /** Messages per archive, counted only when {@link #maxPerOwner} bounds them (a skip list's size() is a walk). */
+    private final Map<Jid, AtomicInteger> sizes = new ConcurrentHashMap<>();
+
+    /** Keeps every message. */
+    public InMemoryArchive() {
+        this(0);
+    }
+
+    /** @param maxPerOwner newest messages kept per archive (older ones are dropped as new ones come); 0 keeps all */
+    public InMemoryArchive(int maxPerOwner) {
+        if (maxPerOwner < 0) {
+            throw new IllegalArgumentException("maxPerOwner >= 0");
+        }
+        this.maxPerOwner = maxPerOwner;
+    }
 
     private NavigableMap<Long, ArchivedMessage> of(Jid owner) {
         return archives.computeIfAbsent(owner, k -> new ConcurrentSkipListMap<>());
@@ -32,7 +51,13 @@ public final class InMemoryArchive implements MessageArchive {
     @Override
     public void append(List<ArchivedMessage> messages) {
         for (ArchivedMessage m : messages) {
-            of(m.owner()).putIfAbsent(m.id(), m);
+            NavigableMap<Long, ArchivedMessage> all = of(m.owner());
+            if (all.putIfAbsent(m.id(), m) == null && maxPerOwner > 0) {
+                AtomicInteger n = sizes.computeIfAbsent(m.owner(), k -> new AtomicInteger());
+                if (n.incrementAndGet() > maxPerOwner && all.pollFirstEntry() != null) {
+                    n.decrementAndGet();
+                }
+            }
         }
     }
 
@@ -118,12 +143,16 @@ public final class InMemoryArchive implements MessageArchive {
     @Override
     public long purgeBefore(Instant before) {
         long n = 0;
-        for (NavigableMap<Long, ArchivedMessage> all : archives.values()) {
-            var it = all.values().iterator();
+        for (var e : archives.entrySet()) {
+            var it = e.getValue().values().iterator();
+            AtomicInteger size = sizes.get(e.getKey());
             while (it.hasNext()) {
                 if (it.next().at().isBefore(before)) {
                     it.remove();
                     n++;
+                    if (size != null) {
+                        size.decrementAndGet();
+                    }
                 }
             }
         }
@@ -141,5 +170,6 @@ public final class InMemoryArchive implements MessageArchive {
 
     void deleteOwner(Jid owner) {
         archives.remove(owner);
+        sizes.remove(owner);
     }
 }
