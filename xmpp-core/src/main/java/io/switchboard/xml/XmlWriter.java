@@ -183,26 +183,15 @@ public final class XmlWriter {
      * the per-character loop was the largest single cost of serializing them.
      */
     public static void escapeText(String s, StringBuilder sb) {
-        int n = s.length();
-        int from = 0;
-        for (int i = 0; i < n; i++) {
-            String rep = switch (s.charAt(i)) {
-                case '&' -> "&amp;";
-                case '<' -> "&lt;";
-                case '>' -> "&gt;";
-                case '\r' -> "&#13;";
-                default -> null;
-            };
-            if (rep != null) {
-                sb.append(s, from, i).append(rep);
-                from = i + 1;
-            }
-        }
-        appendRest(s, from, sb);
+        escape(s, sb, false);
     }
 
     /** Appends an attribute value escaped for single or double quotes; runs appended whole. */
     public static void escapeAttr(String s, StringBuilder sb) {
+        escape(s, sb, true);
+    }
+
+    private static void escape(String s, StringBuilder sb, boolean attr) {
         int n = s.length();
         int from = 0;
         for (int i = 0; i < n; i++) {
@@ -210,11 +199,11 @@ public final class XmlWriter {
                 case '&' -> "&amp;";
                 case '<' -> "&lt;";
                 case '>' -> "&gt;";
-                case '\'' -> "&apos;";
-                case '"' -> "&quot;";
-                case '\t' -> "&#9;";
-                case '\n' -> "&#10;";
                 case '\r' -> "&#13;";
+                case '\'' -> attr ? "&apos;" : null;
+                case '"' -> attr ? "&quot;" : null;
+                case '\t' -> attr ? "&#9;" : null;
+                case '\n' -> attr ? "&#10;" : null;
                 default -> null;
             };
             if (rep != null) {

@@ -58,7 +58,8 @@ public final class ArchiveScenario implements Scenario {
               --warmup W             unmeasured queries of each kind first (default 20)
               --page N               results per page (default 50)
               --fill true            send the M messages through the server first (account 1 to its contacts,
-                                     which are logged in); without it the archive must be in place""";
+                                     which are logged in; a server in memory mode keeps 1,000 per archive);
+                                     without it the archive must be in place""";
 
     static final String MAM = "urn:xmpp:mam:2";
     static final String RSM = "http://jabber.org/protocol/rsm";
