@@ -200,9 +200,7 @@ public final class ArchiveScenario implements Scenario {
     public Map<String, Object> run(Context ctx) throws InterruptedException {
         var pool = ctx.pool();
         var out = ctx.out();
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("scenario", name());
-        r.put("server", ctx.target().label());
+        Map<String, Object> r = newResult(ctx);
         r.put("archive_messages", messages);
         r.put("contacts", contacts);
         r.put("page", page);

@@ -56,9 +56,7 @@ public final class ConnectionsScenario implements Scenario {
         ClientPool pool = ctx.pool();
         var out = ctx.out();
         int loops = pool.loopCount();
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("scenario", name());
-        r.put("server", t.label());
+        Map<String, Object> r = newResult(ctx);
         r.put("sessions", sessions);
         r.put("login_rate_target", rate);
 

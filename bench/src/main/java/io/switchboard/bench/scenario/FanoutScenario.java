@@ -8,7 +8,6 @@ import io.switchboard.bench.client.XmppSession;
 import io.switchboard.bench.metrics.Histogram;
 import io.switchboard.xml.XmlElement;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -241,9 +240,7 @@ public final class FanoutScenario implements Scenario {
         var out = ctx.out();
         String service = mucDomain != null ? mucDomain : "conference." + ctx.target().domain();
         Room room = new Room(roomName + "@" + service);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("scenario", name());
-        r.put("server", ctx.target().label());
+        Map<String, Object> r = newResult(ctx);
         r.put("occupants", occupants);
         r.put("messages", messages);
         r.put("senders", senders);

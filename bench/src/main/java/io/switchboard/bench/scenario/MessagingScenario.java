@@ -56,9 +56,7 @@ abstract class MessagingScenario implements Scenario {
     public Map<String, Object> run(Context ctx) throws InterruptedException {
         var pool = ctx.pool();
         var out = ctx.out();
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("scenario", name());
-        r.put("server", ctx.target().label());
+        Map<String, Object> r = newResult(ctx);
         r.put("pairs", pairs);
         Traffic traffic = new Traffic(pool, mode(), window(), payload);
         int loops = pool.loopCount();

@@ -6,7 +6,6 @@ import io.switchboard.bench.client.XmppSession;
 import io.switchboard.bench.client.Xml;
 import io.switchboard.xml.XmlElement;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -152,9 +151,7 @@ public final class OfflineScenario implements Scenario {
     public Map<String, Object> run(Context ctx) throws InterruptedException {
         var pool = ctx.pool();
         var out = ctx.out();
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("scenario", name());
-        r.put("server", ctx.target().label());
+        Map<String, Object> r = newResult(ctx);
         r.put("pairs", pairs);
         r.put("messages_per_pair", messages);
         long total = (long) pairs * messages;

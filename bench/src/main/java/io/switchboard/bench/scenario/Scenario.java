@@ -1,5 +1,6 @@
 package io.switchboard.bench.scenario;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,4 +15,12 @@ public interface Scenario {
     String name();
 
     Map<String, Object> run(Context ctx) throws InterruptedException;
+
+    /** A result that starts with the scenario's name and the server's label, as every table needs. */
+    default Map<String, Object> newResult(Context ctx) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("scenario", name());
+        r.put("server", ctx.target().label());
+        return r;
+    }
 }
