@@ -108,40 +108,6 @@ public final class C2sSession implements ClientSession {
         }
     }
 
-    @Override
-    public boolean deliverAll(List<? extends Stanza> stanzas) {
-        if (stanzas.isEmpty()) {
-            return !ended;
-        }
-        synchronized (sm) {
-            if (ended) {
-                return false;
-            }
-            if (inactive || (smEnabled && unacked.size() + stanzas.size() >= ctx.maxUnacked())) {
-                // Client state indication sorts stanzas one by one; a batch that would pass the
-                // unacknowledged limit ends the session at the right stanza: one at a time.
-                boolean taken = true;
-                for (Stanza s : stanzas) {
-                    taken &= deliver(s);
-                }
-                return taken;
-            }
-            C2sStream st = stream;
-            if (!smEnabled) {
-                return st != null && st.writeStanzas(List.copyOf(stanzas));
-            }
-            for (Stanza s : stanzas) {
-                outboundSent = (outboundSent + 1) % MOD;
-                unacked.addLast(s);
-            }
-            if (st != null) {
-                st.writeStanzas(List.copyOf(stanzas));
-                requestAckIfDue(st);
-            }
-            return true;
-        }
-    }
-
     /** Under {@code sm}: writes (and, with stream management, queues) one stanza. */
     private boolean send(Stanza s) {
         {

@@ -980,19 +980,6 @@ public final class C2sStream implements ConnectionHandler {
         return true;
     }
 
-    /** Writes stanzas of the bound session as one write; false when the connection is closing. */
-    boolean writeStanzas(java.util.List<Stanza> stanzas) {
-        if (closed || closing.get() || !conn.isOpen()) {
-            return false;
-        }
-        java.util.List<XmlElement> elements = new java.util.ArrayList<>(stanzas.size());
-        for (Stanza s : stanzas) {
-            elements.add(s.element());
-        }
-        conn.write(elements);
-        return true;
-    }
-
     /** Writes a stream-management element (ack requests come from other threads). */
     void writeSm(XmlElement e) {
         if (!closed && !closing.get()) {

@@ -447,18 +447,6 @@ public final class StanzaRouter {
         }
     }
 
-    /**
-     * {@link #reply} for several stanzas in order; those addressed to {@code origin}'s own JID
-     * leave as one write.
-     */
-    public void replyAll(ClientSession origin, List<Stanza> replies) {
-        if (origin != null && replies.stream().allMatch(r -> origin.jid().equals(r.to()))) {
-            origin.deliverAll(replies);
-        } else {
-            replies.forEach(r -> reply(origin, r));
-        }
-    }
-
     /** Returns an error to the sender, unless the stanza is itself an error (RFC 6120 §8.3.1). */
     public void bounce(Stanza s, StanzaError error) {
         if (s.isError() || s.from() == null) {

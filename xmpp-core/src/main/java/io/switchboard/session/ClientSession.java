@@ -5,7 +5,6 @@ import io.switchboard.stanza.Presence;
 import io.switchboard.stanza.Stanza;
 import io.switchboard.stanza.StreamError;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,20 +27,6 @@ public interface ClientSession {
      * @return false when the session is already closed (the stanza was not taken)
      */
     boolean deliver(Stanza stanza);
-
-    /**
-     * Queues stanzas to the client in order, as one write where the session can (a page of
-     * archived messages); the same as {@link #deliver} for each, one after the other.
-     *
-     * @return false when the session is already closed (none was taken)
-     */
-    default boolean deliverAll(List<? extends Stanza> stanzas) {
-        boolean taken = true;
-        for (Stanza s : stanzas) {
-            taken &= deliver(s);
-        }
-        return taken;
-    }
 
     /**
      * False while the session waits for its client to resume (XEP-0198) after the connection dropped:

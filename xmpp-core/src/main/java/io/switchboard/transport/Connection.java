@@ -3,7 +3,6 @@ package io.switchboard.transport;
 import io.switchboard.xml.XmlElement;
 import io.switchboard.xml.XmlLimits;
 import java.net.InetSocketAddress;
-import java.util.List;
 
 /**
  * One network connection carrying an XML stream, as the stream layer sees it. Implemented by the
@@ -29,16 +28,6 @@ public interface Connection {
 
     /** Queues pre-serialized UTF-8 bytes of a complete element. */
     void write(byte[] bytes);
-
-    /**
-     * Queues several elements as one write, in order: a page of archived messages leaves in one
-     * TLS record and one system call instead of one each.
-     */
-    default void write(List<XmlElement> elements) {
-        for (XmlElement e : elements) {
-            write(e);
-        }
-    }
 
     /**
      * Flushes what is queued, then closes. Later writes are dropped. Safe to call more than once.

@@ -17,7 +17,6 @@ import io.switchboard.store.MessageArchive;
 import io.switchboard.xml.Ns;
 import io.switchboard.xml.XmlElement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -73,15 +72,13 @@ public final class MamHandler {
         service.archiver().flush();
         ArchivePage page = service.archive().query(p.toQuery(owner, p.with() == null ? null : p.with().bare()));
         Jid requester = req.from();
-        List<Stanza> results = new ArrayList<>(page.messages().size());
+        // Handled inside the worker's write batch: the page and its <fin/> leave as one write.
         for (ArchivedMessage a : MamQueries.ordered(page, p)) {
             XmlElement m = MamQueries.result(p.queryId(), a, owner, requester);
             if (m != null) {
-                results.add(Stanza.trusted(m));
+                router.get().reply(req.session(), Stanza.trusted(m));
             }
         }
-        // The page leaves as one write (one TLS record, one system call), before the <fin/>.
-        router.get().replyAll(req.session(), results);
         return req.iq().result(MamQueries.fin(p.queryId(), page));
     }
 

@@ -55,6 +55,8 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
 
     // Decoder state, guarded by this.
     private final List<StreamEvent> out = new ArrayList<>();
+    /** Elements parsed since the last other event: they go to the worker as one batch. */
+    private List<XmlElement> run;
     private ByteArrayOutputStream side;
     private boolean inputFailed;
     private NextFilter next;
@@ -134,45 +136,33 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
 
     private void fail(XmlStreamException e) {
         inputFailed = true;
+        endRun();
         out.add(new StreamEvent.Error(e));
         suspendRead();
     }
 
     private void dispatch() {
+        endRun();
         if (out.isEmpty()) {
             return;
         }
         List<StreamEvent> events = new ArrayList<>(out);
         out.clear();
-        List<XmlElement> run = null;
         for (StreamEvent ev : events) {
             if (ev instanceof StreamEvent.Elements es) {
-                if (run == null) {
-                    run = new ArrayList<>();
-                }
-                run.addAll(es.elements());
-                if (run.size() >= MAX_BATCH_ELEMENTS) {
-                    dispatchElements(run);
-                    run = null;
-                }
-                continue;
-            }
-            if (run != null) {
-                dispatchElements(run);
-                run = null;
+                queued.addAndGet(es.elements().size());
             }
             next.messageReceived(session, ev);
-        }
-        if (run != null) {
-            dispatchElements(run);
         }
         updateReading();
     }
 
-    /** The consecutive elements of one read go to the worker as one event (one task, one write batch). */
-    private void dispatchElements(List<XmlElement> run) {
-        queued.addAndGet(run.size());
-        next.messageReceived(session, new StreamEvent.Elements(List.copyOf(run)));
+    /** The consecutive elements of one read become one event: one worker task, one write batch. */
+    private void endRun() {
+        if (run != null) {
+            out.add(new StreamEvent.Elements(run));
+            run = null;
+        }
     }
 
     /**
@@ -211,9 +201,10 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
         }
     }
 
-    /** The worker has processed one element. */
-    void elementProcessed() {
-        if (queued.decrementAndGet() == MAX_QUEUED_ELEMENTS / 2) {
+    /** The worker has processed {@code n} elements. */
+    void elementsProcessed(int n) {
+        int after = queued.addAndGet(-n);
+        if (after <= MAX_QUEUED_ELEMENTS / 2 && after + n > MAX_QUEUED_ELEMENTS / 2) {
             synchronized (this) {
                 updateReading();
             }
@@ -222,17 +213,25 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
 
     @Override
     public void streamOpen(StreamHeader header) {
+        endRun();
         out.add(new StreamEvent.Open(header));
     }
 
     @Override
     public boolean element(XmlElement element) {
-        out.add(new StreamEvent.Elements(List.of(element)));
+        if (run == null) {
+            run = new ArrayList<>();
+        }
+        run.add(element);
+        if (run.size() == MAX_BATCH_ELEMENTS) {
+            endRun();
+        }
         return !handler.pausesInputAfter(element);
     }
 
     @Override
     public void streamClose() {
+        endRun();
         out.add(new StreamEvent.Close());
     }
 
@@ -266,19 +265,6 @@ final class MinaConnection implements Connection, XmlStreamParser.Listener {
     @Override
     public void write(XmlElement element) {
         write(XmlWriter.streamBytes(element, contentNs));
-    }
-
-    @Override
-    public void write(List<XmlElement> elements) {
-        if (elements.size() == 1) {
-            write(elements.get(0));
-            return;
-        }
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256 * elements.size());
-        for (XmlElement e : elements) {
-            b.writeBytes(XmlWriter.streamBytes(e, contentNs));
-        }
-        write(b.toByteArray());
     }
 
     @Override

@@ -1,10 +1,7 @@
 package io.switchboard.transport.mina;
 
-import java.util.List;
-
-import io.switchboard.xml.XmlElement;
-
 import io.switchboard.transport.ConnectionHandler;
+import io.switchboard.xml.XmlElement;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLException;
@@ -77,21 +74,12 @@ final class MinaHandler extends IoHandlerAdapter {
         if (message instanceof StreamEvent.Elements es) {
             // One read's elements in one task: what they cause leaves each connection as one write.
             WriteBatch batch = WriteBatch.begin();
-            List<XmlElement> elements = es.elements();
-            int done = 0;
             try {
-                for (XmlElement e : elements) {
-                    try {
-                        h.onElement(e);
-                    } finally {
-                        done++;
-                        c.elementProcessed();
-                    }
+                for (XmlElement e : es.elements()) {
+                    h.onElement(e);
                 }
             } finally {
-                for (int i = done; i < elements.size(); i++) {
-                    c.elementProcessed();
-                }
+                c.elementsProcessed(es.elements().size());
                 if (batch != null) {
                     batch.end();
                 }
