@@ -146,7 +146,7 @@ public final class XmppServer implements AutoCloseable {
             handlers.both(IqKey.set(Ns.REGISTER, "query"), accountIq);
 
             ArchiveService archiveService = new ArchiveService(storage.archive(), storage.archivePreferences(),
-                    new ArchiveIds(0), clock, (user, contact) -> rosterRef[0].item(user, contact));
+                    new ArchiveIds(0), clock, (user, contact) -> rosterRef[0].item(user, contact), sessions::isOnline);
             this.archive = archiveService;
             StanzaRouter[] routerRef = new StanzaRouter[1];
             MamHandler mam = new MamHandler(archiveService, () -> routerRef[0], config.get(CoreSettings.ARCHIVE_MAX_PAGE));
@@ -178,7 +178,10 @@ public final class XmppServer implements AutoCloseable {
             router.addHook(archiveService);
             router.addHook(carbons);
             router.addHook(archiveService.stripOwnIds());
-            sessions.onUnbind(s -> blocking.evictIfOffline(s.jid().bare()));
+            sessions.onUnbind(s -> {
+                blocking.evictIfOffline(s.jid().bare());
+                archiveService.offline(s.jid().bare());
+            });
             // What a message to or from an online account consults is in memory from its bind on,
             // so that routing a message between online accounts reads no storage.
             sessions.onBind(s -> {

@@ -10,6 +10,7 @@ import io.switchboard.routing.StanzaFilter;
 import io.switchboard.routing.StanzaRouter;
 import io.switchboard.session.ClientSession;
 import io.switchboard.session.LocalSessions;
+import io.switchboard.session.OnlineAccountCache;
 import io.switchboard.stanza.Iq;
 import io.switchboard.stanza.Message;
 import io.switchboard.stanza.Presence;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Blocking (XEP-0191): a blocked entity's messages, presence and IQs never reach the user, the
@@ -42,7 +42,8 @@ public final class BlockingService implements StanzaFilter {
     private final LocalSessions sessions;
     private final IqTracker tracker;
     private final int max;
-    private final ConcurrentHashMap<Jid, Set<Jid>> cache = new ConcurrentHashMap<>();
+    /** Lists of accounts with sessions here; a read that races a change is not kept. */
+    private final OnlineAccountCache<Set<Jid>> cache;
     private volatile StanzaRouter router;
 
     public BlockingService(BlockListStore store, LocalSessions sessions, IqTracker tracker, int max) {
@@ -50,6 +51,7 @@ public final class BlockingService implements StanzaFilter {
         this.sessions = sessions;
         this.tracker = tracker;
         this.max = max;
+        this.cache = new OnlineAccountCache<>(o -> Set.copyOf(store.load(o)), sessions::isOnline);
     }
 
     public void setRouter(StanzaRouter router) {
@@ -65,27 +67,17 @@ public final class BlockingService implements StanzaFilter {
     }
 
     private Set<Jid> list(Jid owner) {
-        Set<Jid> cached = cache.get(owner);
-        if (cached != null) {
-            return cached;
-        }
-        Set<Jid> loaded = Set.copyOf(store.load(owner));
-        if (sessions.isOnline(owner)) {
-            cache.put(owner, loaded);
-        }
-        return loaded;
+        return cache.get(owner);
     }
 
     /** Loads (and, the account being online, caches) the account's list. */
     public void load(Jid owner) {
-        list(owner);
+        cache.get(owner);
     }
 
     /** Forgets the cached list of an account that has no session left here. */
     public void evictIfOffline(Jid owner) {
-        if (!sessions.isOnline(owner)) {
-            cache.remove(owner);
-        }
+        cache.offline(owner);
     }
 
     /** XEP-0191 §3.4.1: a blocked item matches a full JID, a bare JID (any resource), or a domain. */
@@ -192,11 +184,9 @@ public final class BlockingService implements StanzaFilter {
         return req.iq().result();
     }
 
+    /** The list changed in the store: the next check reads it (a read racing the change is not kept). */
     private void refresh(Jid owner) {
-        cache.remove(owner);
-        if (sessions.isOnline(owner)) {
-            cache.put(owner, Set.copyOf(store.load(owner)));
-        }
+        cache.invalidate(owner);
     }
 
     /** §3.3.3 and §3.4.3: the change goes to every resource that asked for the block list. */

@@ -1,8 +1,11 @@
 package io.switchboard.ext.mam;
 
+import io.switchboard.session.OnlineAccountCache;
+
 import io.switchboard.jid.Jid;
 import io.switchboard.routing.MessageHook;
 import io.switchboard.session.ClientSession;
+import io.switchboard.session.OnlineAccountCache;
 import io.switchboard.stanza.Message;
 import io.switchboard.store.ArchivePreferences;
 import io.switchboard.store.ArchivePreferencesStore;
@@ -19,8 +22,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,19 +55,22 @@ public final class ArchiveService implements MessageHook {
     private final ArchiveIds ids;
     private final Clock clock;
     private final BiFunction<Jid, Jid, RosterItem> rosterItem;
-    private final ConcurrentHashMap<Jid, ArchivePreferences> prefsCache = new ConcurrentHashMap<>();
+    /** Preferences of accounts with sessions here; a read that races a change is not kept. */
+    private final OnlineAccountCache<ArchivePreferences> prefsCache;
 
     /**
      * @param rosterItem the owner's roster item for a contact (for the 'roster' archiving default)
+     * @param online     whether an account has a session on this node (its preferences are then cached)
      */
     public ArchiveService(MessageArchive archive, ArchivePreferencesStore prefs, ArchiveIds ids, Clock clock,
-                          BiFunction<Jid, Jid, RosterItem> rosterItem) {
+                          BiFunction<Jid, Jid, RosterItem> rosterItem, Predicate<Jid> online) {
         this.archive = archive;
         this.prefsStore = prefs;
         this.archiver = new Archiver(archive);
         this.ids = ids;
         this.clock = clock;
         this.rosterItem = rosterItem;
+        this.prefsCache = new OnlineAccountCache<>(o -> prefsStore.get(o).orElse(ArchivePreferences.DEFAULT), online);
     }
 
     public MessageArchive archive() {
@@ -212,12 +218,17 @@ public final class ArchiveService implements MessageHook {
     // ---------------------------------------------------------------- preferences
 
     public ArchivePreferences preferences(Jid owner) {
-        return prefsCache.computeIfAbsent(owner, o -> prefsStore.get(o).orElse(ArchivePreferences.DEFAULT));
+        return prefsCache.get(owner);
     }
 
     public void setPreferences(Jid owner, ArchivePreferences p) {
         prefsStore.put(owner, p);
-        prefsCache.put(owner, p);
+        prefsCache.invalidate(owner);
+    }
+
+    /** A session of {@code owner} ended: its cached preferences go with its last one here. */
+    public void offline(Jid owner) {
+        prefsCache.offline(owner);
     }
 
     private boolean allowed(Jid owner, Jid with) {
