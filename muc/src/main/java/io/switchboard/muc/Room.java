@@ -809,45 +809,50 @@ final class Room {
             service.bounce(m, StanzaError.forbidden("only admins may invite to this room"));
             return;
         }
-        boolean membersAdded = false;
-        try {
-            membersAdded = inviteEach(o, m, x, c);
-        } finally {
-            if (membersAdded) {
-                service.persist(this);
-            }
-        }
-    }
-
-    /** @return whether an invitee was added to the member list (the room is then saved once, after all) */
-    private boolean inviteEach(Occupant o, Message m, XmlElement x, RoomConfig c) {
-        boolean added = false;
+        List<Jid> invitees = new ArrayList<>();
+        List<XmlElement> invites = new ArrayList<>();
         for (XmlElement inv : x.elements(USER, "invite")) {
             Jid to = inv.attr("to") == null ? null : Jid.tryOf(inv.attr("to")).orElse(null);
             if (to == null) {
                 service.bounce(m, StanzaError.jidMalformed("an invitation needs a valid 'to'"));
-                return added;
+                break;
             }
-            if (c.membersOnly() && affiliation(to) == Affiliation.NONE) {
-                // §7.8.2: the service may add the invitee to the member list.
-                affiliations.put(to.bare(), Affiliation.MEMBER);
-                added = true;
-            }
-            XmlElement.Builder ix = XmlElement.builder(USER, "invite").attr("from", o.real.bare().toString());
-            ix.textChild(USER, "reason", inv.childText(USER, "reason"));
-            XmlElement.Builder ux = XmlElement.builder(USER, "x").child(ix.build());
-            if (c.passwordProtected()) {
-                ux.textChild(USER, "password", c.password());
-            }
-            XmlElement.Builder msg = XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
-                    .attr("to", to.toString()).attr("id", m.id()).child(ux.build());
-            // XEP-0249 alongside, for clients that only understand direct invitations.
-            msg.child(XmlElement.builder("jabber:x:conference", "x").attr("jid", jid.toString())
-                    .attr("reason", inv.childText(USER, "reason")).attr("password", c.passwordProtected() ? c.password() : null)
-                    .build());
-            service.send(Stanza.trusted(msg.build()));
+            invitees.add(to);
+            invites.add(inv);
         }
-        return added;
+        // §7.8.2: the service may add invitees to the member list; they are saved, once, before any
+        // invitation leaves (a failed write sends none).
+        boolean added = false;
+        if (c.membersOnly()) {
+            for (Jid to : invitees) {
+                if (affiliation(to) == Affiliation.NONE) {
+                    affiliations.put(to.bare(), Affiliation.MEMBER);
+                    added = true;
+                }
+            }
+        }
+        if (added) {
+            service.persist(this);
+        }
+        for (int i = 0; i < invitees.size(); i++) {
+            sendInvitation(o, m, invites.get(i), invitees.get(i), c);
+        }
+    }
+
+    private void sendInvitation(Occupant o, Message m, XmlElement inv, Jid to, RoomConfig c) {
+        XmlElement.Builder ix = XmlElement.builder(USER, "invite").attr("from", o.real.bare().toString());
+        ix.textChild(USER, "reason", inv.childText(USER, "reason"));
+        XmlElement.Builder ux = XmlElement.builder(USER, "x").child(ix.build());
+        if (c.passwordProtected()) {
+            ux.textChild(USER, "password", c.password());
+        }
+        XmlElement.Builder msg = XmlElement.builder(Ns.CLIENT, "message").attr("from", jid.toString())
+                .attr("to", to.toString()).attr("id", m.id()).child(ux.build());
+        // XEP-0249 alongside, for clients that only understand direct invitations.
+        msg.child(XmlElement.builder("jabber:x:conference", "x").attr("jid", jid.toString())
+                .attr("reason", inv.childText(USER, "reason")).attr("password", c.passwordProtected() ? c.password() : null)
+                .build());
+        service.send(Stanza.trusted(msg.build()));
     }
 
     /** §7.13 voice requests and §8.6 their approval. */
@@ -1253,6 +1258,14 @@ final class Room {
         }
     }
 
+    /** Affiliations or the configuration changed: occupants' views are built again when needed. */
+    private void forgetViews() {
+        for (Occupant o : byNick.values()) {
+            o.viewWithJid = null;
+            o.viewAnonymous = null;
+        }
+    }
+
     private void ownerSet(Iq iq, Jid from, XmlElement q) throws StanzaException {
         XmlElement destroy = q.child(OWNER, "destroy");
         if (destroy != null) {
@@ -1279,6 +1292,7 @@ final class Room {
         RoomConfig old = config;
         RoomConfig.Submission s = x.elements(Ns.DATA_FORMS, "field").isEmpty()
                 ? new RoomConfig.Submission(old, null, null) : old.apply(x);
+        Map<Jid, Affiliation> oldAffiliations = new HashMap<>(affiliations);
         if (s.owners() != null && !s.owners().isEmpty()) {
             for (Jid j : s.owners()) {
                 affiliations.put(j, Affiliation.OWNER);
@@ -1292,15 +1306,21 @@ final class Room {
             }
         }
         config = s.config();
-        for (Occupant o : byNick.values()) {
-            // Affiliations may have changed through the form: views are built again when needed.
-            o.viewWithJid = null;
-            o.viewAnonymous = null;
-        }
+        forgetViews();
         boolean wasLocked = locked;
         locked = false;
-        // Stored before it is confirmed: a failed write is answered with an error, never after a result.
-        service.saveConfiguration(this, old);
+        // Stored before it is confirmed: a failed write is answered with an error, never after a
+        // result, and the room stays as it was.
+        try {
+            service.saveConfiguration(this, old);
+        } catch (RuntimeException e) {
+            config = old;
+            locked = wasLocked;
+            affiliations.clear();
+            affiliations.putAll(oldAffiliations);
+            forgetViews();
+            throw e;
+        }
         reply(iq, null);
         if (!wasLocked) {
             // §10.2.1: status 104 tells occupants that the configuration changed.
