@@ -61,10 +61,15 @@ public final class OnlineAccountCache<V> {
         entries.remove(owner);
     }
 
-    /** A session of {@code owner} ended: the entry goes when it was the last one on this node. */
+    /**
+     * A session of {@code owner} ended: the entry goes when it was the last one on this node. The
+     * value itself did not change, so reads under way for other accounts keep theirs (a reader
+     * inserts only while the account is online, checked under the key's lock, so an account that
+     * went offline is never left with an entry).
+     */
     public void offline(Jid owner) {
         if (!online.test(owner)) {
-            invalidate(owner);
+            entries.remove(owner);
         }
     }
 

@@ -184,9 +184,13 @@ public final class BlockingService implements StanzaFilter {
         return req.iq().result();
     }
 
-    /** The list changed in the store: the next check reads it (a read racing the change is not kept). */
+    /**
+     * The list changed in the store: it is read again now, on the worker that changed it, so that
+     * the next message does not wait for storage (a read racing the change is not kept).
+     */
     private void refresh(Jid owner) {
         cache.invalidate(owner);
+        cache.get(owner);
     }
 
     /** §3.3.3 and §3.4.3: the change goes to every resource that asked for the block list. */

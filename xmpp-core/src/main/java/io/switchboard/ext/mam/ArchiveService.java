@@ -224,6 +224,7 @@ public final class ArchiveService implements MessageHook {
     public void setPreferences(Jid owner, ArchivePreferences p) {
         prefsStore.put(owner, p);
         prefsCache.invalidate(owner);
+        prefsCache.get(owner);
     }
 
     /** A session of {@code owner} ended: its cached preferences go with its last one here. */
