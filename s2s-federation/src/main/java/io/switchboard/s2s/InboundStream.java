@@ -317,9 +317,15 @@ final class InboundStream implements ConnectionHandler {
         try {
             s = Stanza.of(e);
         } catch (StanzaException ex) {
-            // RFC 6120 §4.9.3.14: an address that violates the rules is improper-addressing.
-            LOG.info("Closing the stream from {}: stanza with a malformed address", who());
-            error("improper-addressing", null);
+            if ("jid-malformed".equals(ex.error().condition())) {
+                // RFC 6120 §4.9.3.14: an address that violates the rules is improper-addressing.
+                LOG.info("Closing the stream from {}: stanza with a malformed address", who());
+                error("improper-addressing", null);
+            } else {
+                // One bad stanza (an IQ without a type or an id) must not end federation for
+                // every user of this stream.
+                LOG.info("Dropping an invalid stanza from {}: {}", who(), ex.getMessage());
+            }
             return;
         }
         if (s.from() == null || s.to() == null) {

@@ -154,6 +154,26 @@ class HostilePeerIT {
     }
 
     @Test
+    void anInvalidIqIsDroppedAndTheStreamGoesOn() throws Exception {
+        TlsMaterial raw = ca.issue("raw.test");
+        try (RawClient bob = b.login("bob", "tablet"); RawClient c = RawClient.connect(b.module.port())) {
+            secure(c, "raw.test", tls(raw));
+            c.send("<auth xmlns='" + Ns.SASL + "' mechanism='EXTERNAL'>"
+                    + Base64.getEncoder().encodeToString("raw.test".getBytes(StandardCharsets.UTF_8)) + "</auth>");
+            c.element(Ns.SASL, "success");
+            c.restartAfterSuccess();
+            c.send(header("raw.test", "b.test"));
+            c.header();
+            c.element(Ns.STREAMS, "features");
+            // One user's broken IQ (no type, no id) is not the peer server's fault: no stream error.
+            c.send("<iq from='x@raw.test/r' to='bob@b.test/tablet'><query xmlns='jabber:iq:version'/></iq>");
+            c.send("<message from='x@raw.test/r' to='bob@b.test' type='chat' id='after'><body>still here</body></message>");
+            XmlElement got = bob.element(Ns.CLIENT, "message");
+            assertThat(got.childText(Ns.CLIENT, "body")).isEqualTo("still here");
+        }
+    }
+
+    @Test
     void dialbackRequestsOnOneStreamValidateTheCertificateOnce() throws Exception {
         TlsMaterial raw = ca.issue("raw.test");
         long before = b.module.certs().pathValidations();
