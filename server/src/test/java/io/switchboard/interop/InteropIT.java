@@ -186,7 +186,9 @@ class InteropIT {
         List<String> leftOver;
         String pin;
         // The distribution's modules (group chat, PEP, upload ...), as ./switchboard start runs them.
-        try (TestServer server = TestServer.start(settings, c -> new io.switchboard.store.memory.InMemoryStorage(),
+        List<String> streamErrors;
+        try (StreamErrorLog closes = new StreamErrorLog();
+                TestServer server = TestServer.start(settings, c -> new io.switchboard.store.memory.InMemoryStorage(),
                 io.switchboard.app.Modules.all())) {
             pin = "CERTSHA256:" + TlsMaterial.fingerprint(server.server().tls().material().certificate());
 
@@ -217,6 +219,7 @@ class InteropIT {
             outcomes = runAll(catalog, runner, only, runAll, parallel);
             accountsLeft = server.server().storage().users().count();
             leftOver = server.server().storage().users().list(0, 1000).stream().map(Object::toString).toList();
+            streamErrors = closes.lines();
         }
 
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -260,13 +263,17 @@ class InteropIT {
                 ? "reply timeout lowered to " + cleanupTimeout + " ms once a connection has sent its account <remove/>"
                         + " (Smack waits 5 s per connection otherwise, see SintLauncher)"
                 : "framework default");
-        InteropReport.write(out, outcomes, MUST_PASS, header, problems);
+        header.put("Streams the server closed with an error", streamErrors.isEmpty() ? "none"
+                : streamErrors.size() + " (first " + Math.min(40, streamErrors.size()) + " below the problems)");
+        InteropReport.write(out, outcomes, MUST_PASS, header, problems, streamErrors);
 
         Map<Outcomes.Status, Long> totals = InteropReport.totals(outcomes);
         System.out.println("[interop] " + totals + " in " + took.toSeconds() + " s; report: " + out.resolve("report.md").toAbsolutePath());
         if (!problems.isEmpty()) {
             fail("Interop: " + problems.size() + " must-pass problem(s), see " + out.resolve("report.md") + ":\n  "
-                    + String.join("\n  ", problems));
+                    + String.join("\n  ", problems)
+                    + (streamErrors.isEmpty() ? "" : "\nstreams the server closed with an error during the run:\n  "
+                            + String.join("\n  ", streamErrors)));
         }
     }
 

@@ -16,9 +16,10 @@ final class InteropReport {
     }
 
     static void write(Path dir, List<Outcomes.TestClass> classes, Set<String> mustPass, Map<String, String> header,
-            List<String> problems) throws IOException {
+            List<String> problems, List<String> streamErrors) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("report.md"), markdown(classes, mustPass, header, problems), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("report.md"), markdown(classes, mustPass, header, problems, streamErrors),
+                StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("results.tsv"), tsv(classes, mustPass), StandardCharsets.UTF_8);
     }
 
@@ -31,7 +32,7 @@ final class InteropReport {
     }
 
     static String markdown(List<Outcomes.TestClass> classes, Set<String> mustPass, Map<String, String> header,
-            List<String> problems) {
+            List<String> problems, List<String> streamErrors) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Switchboard against the Smack Integration Test Framework\n\n");
         for (Map.Entry<String, String> e : header.entrySet()) {
@@ -52,6 +53,13 @@ final class InteropReport {
             sb.append("## Must-pass problems\n\n");
             for (String p : problems) {
                 sb.append("- ").append(md(p)).append('\n');
+            }
+            sb.append('\n');
+        }
+        if (!streamErrors.isEmpty()) {
+            sb.append("## Streams the server closed with an error\n\n");
+            for (String l : streamErrors) {
+                sb.append("- ").append(md(l)).append('\n');
             }
             sb.append('\n');
         }

@@ -114,7 +114,7 @@ public final class C2sStream implements ConnectionHandler {
         if (state != State.READY && state != State.CLOSED) {
             LOG.info("Closing the connection from {}: not authenticated and bound within {} s", ip,
                     ctx.preAuthTimeout().toSeconds());
-            streamError(StreamError.of("connection-timeout", "authentication took too long"));
+            streamErrorLogged(StreamError.of("connection-timeout", "authentication took too long"));
         }
     }
 
@@ -133,12 +133,14 @@ public final class C2sStream implements ConnectionHandler {
         headerSent = false;
         streamId = newId();
         if (!h.name().equals(XmlName.of(Ns.STREAMS, "stream"))) {
-            streamError(StreamError.of("invalid-namespace", "expected <stream:stream>"));
+            streamError(StreamError.of("invalid-namespace", "expected <stream:stream>, got <" + h.name().local()
+                    + (h.name().ns().isEmpty() ? "" : " xmlns='" + h.name().ns() + "'") + ">"));
             return;
         }
         if (!Ns.CLIENT.equals(h.contentNs())) {
             sendHeader(null);
-            streamError(StreamError.of("invalid-namespace", "the content namespace must be jabber:client"));
+            streamError(StreamError.of("invalid-namespace", "the content namespace must be jabber:client, not '"
+                    + h.contentNs() + "'"));
             return;
         }
         String to = h.attr("to");
@@ -213,7 +215,7 @@ public final class C2sStream implements ConnectionHandler {
     public synchronized void onParseError(XmlStreamException error) {
         LOG.info("Closing the stream from {}: {} ({})", full == null ? ip : full, error.condition().element(),
                 error.getMessage());
-        streamError(StreamError.of(error.condition().element(), error.condition() == XmlStreamException.Condition.POLICY_VIOLATION
+        streamErrorLogged(StreamError.of(error.condition().element(), error.condition() == XmlStreamException.Condition.POLICY_VIOLATION
                 ? error.getMessage() : null));
     }
 
@@ -238,7 +240,7 @@ public final class C2sStream implements ConnectionHandler {
         pingOutstanding = false;
         if (answer == null && conn.lastReadTime() == readBefore && state == State.READY) {
             LOG.info("Closing the stream of {}: no answer to a ping within {} s", full, ctx.pingTimeout().toSeconds());
-            streamError(StreamError.of("connection-timeout", null));
+            streamErrorLogged(StreamError.of("connection-timeout", null));
         }
     }
 
@@ -280,7 +282,7 @@ public final class C2sStream implements ConnectionHandler {
             if (conn.hasPipelinedInput()) {
                 // security.md C3: nothing sent after <starttls/> may act after the handshake.
                 LOG.info("Closing the stream from {}: data pipelined after <starttls/>", ip);
-                streamError(StreamError.of("policy-violation", "no data may follow <starttls/> before <proceed/>"));
+                streamErrorLogged(StreamError.of("policy-violation", "no data may follow <starttls/> before <proceed/>"));
                 return;
             }
             conn.startTls(XmlElement.empty(Ns.TLS, "proceed"));
@@ -474,7 +476,7 @@ public final class C2sStream implements ConnectionHandler {
         conn.write(b.build());
         if (counts && condition != SaslFailure.ABORTED && ++authFailures >= ctx.maxAuthFailures()) {
             LOG.info("Closing the stream from {}: {} failed authentications", ip, authFailures);
-            streamError(StreamError.of("policy-violation", "too many failed authentication attempts"));
+            streamErrorLogged(StreamError.of("policy-violation", "too many failed authentication attempts"));
             return;
         }
         conn.resumeInput(false);
@@ -597,7 +599,7 @@ public final class C2sStream implements ConnectionHandler {
         sasl2Request = null;
         if (counts && condition != SaslFailure.ABORTED && ++authFailures >= ctx.maxAuthFailures()) {
             LOG.info("Closing the stream from {}: {} failed authentications", ip, authFailures);
-            streamError(StreamError.of("policy-violation", "too many failed authentication attempts"));
+            streamErrorLogged(StreamError.of("policy-violation", "too many failed authentication attempts"));
         }
     }
 
@@ -914,7 +916,7 @@ public final class C2sStream implements ConnectionHandler {
                 String problem = h < 0 ? "h is not a number" : session.acknowledge(h);
                 if (problem != null) {
                     LOG.info("Closing the stream of {}: bad acknowledgement ({})", full, problem);
-                    streamError(StreamError.of("undefined-condition", problem));
+                    streamErrorLogged(StreamError.of("undefined-condition", problem));
                 }
             }
             case "resume" -> writeSm(smFailed("unexpected-request"));
@@ -1145,7 +1147,17 @@ public final class C2sStream implements ConnectionHandler {
                 .build();
     }
 
+    /** Ends the stream with {@code err}, with a log line that names the peer, the condition and the text. */
     private void streamError(StreamError err) {
+        if (!closing.get()) {
+            LOG.info("Closing the stream {} {}: stream error <{}/>{}", full != null ? "of" : "from", full != null ? full : ip,
+                    err.condition(), err.text() == null ? "" : " (" + err.text() + ")");
+        }
+        streamErrorLogged(err);
+    }
+
+    /** {@link #streamError} for a caller that has already logged why. */
+    private void streamErrorLogged(StreamError err) {
         state = State.CLOSED;
         // A stream error ends the session; only a connection that died (or stopped answering pings)
         // leaves it waiting for a resumption.
