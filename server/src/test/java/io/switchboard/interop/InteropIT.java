@@ -101,6 +101,14 @@ class InteropIT {
                     + " registers a listener for any presence from account one, which sees that earlier 'unsubscribe' when"
                     + " Smack's asynchronous dispatch on account two has not yet handled it (seen once in about ten runs);"
                     + " delivery of a subscription request is asserted by xmpp-core's ImIT",
+            "LowLevelRosterIntegrationTest.testPresenceEventListenersOffline",
+            "the test disconnects its second connection and, in its finally block, connects and logs it in again; Smack"
+                    + " 4.5.0-beta5's XMPPTCPConnection starts the writer of a reconnected connection before its reader has"
+                    + " queued the stream header, so a stanza another thread sends in that window (a late listener or IQ"
+                    + " answer) is written before the header, and the server answers invalid-namespace as RFC 6120 §4.9.3.10"
+                    + " asks (seen once in CI; a stress run that sends from a second thread while reconnecting gets it in 6 of"
+                    + " 8 reconnects, with 0 of 400 without that thread); the unavailable presence this test checks is"
+                    + " asserted by xmpp-core's ImIT, the server's parsing of fragmented logins by LoginFragmentationStressIT",
             "MultiUserChatOccupantIntegrationTest.mucMaxUsersLimitJoinRoomTest",
             "the test waits for the refused occupant's participant listener to see the error presence, but Smack's"
                     + " MultiUserChat.join removes that listener when the error arrives, racing the listener's asynchronous"
