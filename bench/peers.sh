@@ -24,7 +24,9 @@
 # Environment: PEERS_DIR, SERVER_CPUS (taskset CPU list for the servers, default 1 when the machine
 # has 2 or more cores), DOMAIN, PASSWORD, USER_PREFIX, SB_JAVA_OPTS (Switchboard's JVM options),
 # PEERS_MAM=1 at setup (message archive on in Prosody and ejabberd, as Switchboard always has it),
-# PEERS_ARCHIVE=1 at start (the server keeps its archive in the PostgreSQL of archive-setup).
+# PEERS_ARCHIVE=1 at start (the server keeps its archive in the PostgreSQL of archive-setup),
+# SB_ARCHIVE_KEEP (messages each archive of Switchboard's in-memory storage keeps, default 10: a
+# server on PostgreSQL holds no archive in its heap; see docs/benchmarks.md, "Garbage collection").
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -347,7 +349,8 @@ start_switchboard() {
   env "${db_env[@]}" BENCH_JAVA_OPTS="$opts -Djava.awt.headless=true" BENCH_CPUS="" \
     "$HERE/run" server --domain "$DOMAIN" --port 35222 --tls-port 35223 --users "$n" --user-prefix "$USER_PREFIX" \
       --password "$PASSWORD" --cert "$PEERS_DIR/tls/$DOMAIN.crt" --key "$PEERS_DIR/tls/$DOMAIN.key" \
-      --data-dir "$d/data" --pid-file "$d/switchboard.pid" > "$d/switchboard.log" 2>&1 &
+      --data-dir "$d/data" --pid-file "$d/switchboard.pid" --archive-keep "${SB_ARCHIVE_KEEP:-10}" \
+      > "$d/switchboard.log" 2>&1 &
   for _ in $(seq 1 6000); do
     [ -s "$d/switchboard.pid" ] && break
     if ! kill -0 $! 2>/dev/null; then echo "peers: Switchboard did not start; see $d/switchboard.log" >&2; tail -20 "$d/switchboard.log" >&2; exit 1; fi

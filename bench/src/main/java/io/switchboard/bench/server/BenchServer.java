@@ -52,6 +52,8 @@ public final class BenchServer implements AutoCloseable {
               --data-dir DIR         (default: a new temporary directory)
               --import-threads N     threads deriving the account keys (default 2)
               --pid-file FILE        written once the server is ready
+              --archive-keep N       in-memory storage: newest messages each account's archive keeps (default 1000,
+                                     as storage.mode=memory; the side-by-side runs use 10, see docs/benchmarks.md)
             Environment SWITCHBOARD_<KEY> overrides any configuration key (e.g. SWITCHBOARD_AUTH_SCRAM_ITERATIONS).""";
 
     private final XmppServer server;
@@ -83,6 +85,18 @@ public final class BenchServer implements AutoCloseable {
      *                 under the environment's {@code SWITCHBOARD_*} overrides
      */
     public static BenchServer start(Map<String, String> settings, Map<String, String> env) throws IOException {
+        return start(settings, env, InMemoryStorage.MEMORY_MODE_ARCHIVE_MAX);
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param archiveKeep with in-memory storage, the newest messages each archive keeps: a server whose
+     *                    archives live in PostgreSQL holds none of them in its heap, while thousands per
+     *                    account in the heap make the young collections copy them again and again
+     */
+    public static BenchServer start(Map<String, String> settings, Map<String, String> env, int archiveKeep)
+            throws IOException {
         MucModule muc = new MucModule();
         List<Setting<?>> known = new ArrayList<>(CoreSettings.all());
         known.addAll(muc.settings());
@@ -107,7 +121,7 @@ public final class BenchServer implements AutoCloseable {
         Config config = loader.load(values);
         Storage storage;
         if (config.get(CoreSettings.STORAGE_MODE) == CoreSettings.StorageMode.MEMORY) {
-            storage = new InMemoryStorage(InMemoryStorage.MEMORY_MODE_ARCHIVE_MAX);
+            storage = new InMemoryStorage(archiveKeep);
         } else {
             String url = config.get(CoreSettings.DATABASE_URL);
             if (url.isEmpty()) {
@@ -173,10 +187,11 @@ public final class BenchServer implements AutoCloseable {
         String password = a.string("password", "benchpass");
         int threads = a.integer("import-threads", 2, 1, 64);
         String pidFile = a.string("pid-file", null);
+        int archiveKeep = a.integer("archive-keep", InMemoryStorage.MEMORY_MODE_ARCHIVE_MAX, 1, 1_000_000);
         a.checkAllUsed();
 
         long t0 = System.nanoTime();
-        BenchServer server = start(s, System.getenv());
+        BenchServer server = start(s, System.getenv(), archiveKeep);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
