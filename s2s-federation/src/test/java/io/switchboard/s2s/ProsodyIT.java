@@ -47,9 +47,28 @@ class ProsodyIT {
         return false;
     }
 
+    /** Prosody resolves through libunbound only with lua-unbound; without it, it never uses the test's DNS server. */
+    static boolean luaUnboundInstalled() throws java.io.IOException {
+        for (String root : new String[] {"/usr/lib", "/usr/local/lib"}) {
+            Path r = Path.of(root);
+            if (Files.isDirectory(r)) {
+                try (var files = Files.walk(r, 4)) {
+                    if (files.anyMatch(f -> f.getFileName().toString().equals("lunbound.so"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(prosodyInstalled(), "prosody is not installed");
+        if (!luaUnboundInstalled()) {
+            throw new AssertionError("prosody is installed without lua-unbound (Debian package lua-unbound), so it cannot"
+                    + " use this test's DNS server and would never connect back; .ci/run installs both");
+        }
         dir = Files.createTempDirectory("prosody-it");
         TestCa testCa = new TestCa();
         Path[] pros = TestCa.write(testCa.issue("pros.example"), dir, "pros");
