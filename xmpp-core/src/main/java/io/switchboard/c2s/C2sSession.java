@@ -305,9 +305,15 @@ public final class C2sSession implements ClientSession {
             if (h < 0 || h >= MOD) {
                 return "h out of range";
             }
+            if (ended) {
+                // The session is over and its unacknowledged stanzas were handed on when it ended (an
+                // account removed, a conflict): an acknowledgement still on its way has nothing to match.
+                return null;
+            }
             long count = Math.floorMod(h - outboundAcked, MOD);
             if (count > unacked.size()) {
-                return "h=" + h + " acknowledges more than the " + outboundSent + " stanzas sent";
+                return "h=" + h + " acknowledges " + count + " stanzas, but only " + unacked.size()
+                        + " of the " + outboundSent + " sent are unacknowledged";
             }
             for (long i = 0; i < count; i++) {
                 unacked.pollFirst();
