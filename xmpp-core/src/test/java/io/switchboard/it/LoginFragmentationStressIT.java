@@ -397,6 +397,11 @@ class LoginFragmentationStressIT {
         }
 
         private void fill() throws IOException {
+            netIn.put(readBuf, 0, readSocket());
+        }
+
+        /** One read from the socket into {@code readBuf}: the byte count, never 0 or less. */
+        private int readSocket() throws IOException {
             int n;
             try {
                 n = in.read(readBuf);
@@ -406,7 +411,7 @@ class LoginFragmentationStressIT {
             if (n < 0) {
                 throw new IOException("connection closed by the server");
             }
-            netIn.put(readBuf, 0, n);
+            return n;
         }
 
         /** Reads until {@code marker} arrives after what was already expected; fails on a stream error. */
@@ -454,15 +459,7 @@ class LoginFragmentationStressIT {
 
         private void readMore() throws IOException {
             if (engine == null) {
-                int n;
-                try {
-                    n = in.read(readBuf);
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("nothing from the server within " + READ_TIMEOUT_MS + " ms");
-                }
-                if (n < 0) {
-                    throw new IOException("connection closed by the server");
-                }
+                int n = readSocket();
                 text.append(new String(readBuf, 0, n, StandardCharsets.UTF_8));
             } else {
                 unwrapOne();
