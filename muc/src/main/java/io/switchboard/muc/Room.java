@@ -821,18 +821,23 @@ final class Room {
             invites.add(inv);
         }
         // §7.8.2: the service may add invitees to the member list; they are saved, once, before any
-        // invitation leaves (a failed write sends none).
-        boolean added = false;
+        // invitation leaves (a failed write sends none and leaves the member list as it was).
+        List<Jid> added = new ArrayList<>();
         if (c.membersOnly()) {
             for (Jid to : invitees) {
                 if (affiliation(to) == Affiliation.NONE) {
                     affiliations.put(to.bare(), Affiliation.MEMBER);
-                    added = true;
+                    added.add(to.bare());
                 }
             }
         }
-        if (added) {
-            service.persist(this);
+        if (!added.isEmpty()) {
+            try {
+                service.persist(this);
+            } catch (RuntimeException e) {
+                added.forEach(affiliations::remove);
+                throw e;
+            }
         }
         for (int i = 0; i < invitees.size(); i++) {
             sendInvitation(o, m, invites.get(i), invitees.get(i), c);

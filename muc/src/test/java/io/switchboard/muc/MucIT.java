@@ -2,6 +2,12 @@ package io.switchboard.muc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.jid.Jid;
+import io.switchboard.store.MucRoomRecord;
+import io.switchboard.store.MucRoomStore;
+import io.switchboard.store.StorageException;
+import java.util.Optional;
+
 import io.switchboard.store.memory.InMemoryMucRoomStore;
 import io.switchboard.store.memory.InMemoryStorage;
 import io.switchboard.testing.RawClient;
@@ -619,6 +625,58 @@ class MucIT {
         } finally {
             for (RawClient c : clients) {
                 c.close();
+            }
+        }
+    }
+
+    /** A room store whose writes can be made to fail, as a database that went away. */
+    static final class FlakyRoomStore implements MucRoomStore {
+        final InMemoryMucRoomStore rooms = new InMemoryMucRoomStore();
+        volatile boolean failSaves;
+
+        @Override
+        public void save(MucRoomRecord room) {
+            if (failSaves) {
+                throw new StorageException("the database is away", null);
+            }
+            rooms.save(room);
+        }
+
+        @Override
+        public Optional<MucRoomRecord> load(Jid room) {
+            return rooms.load(room);
+        }
+
+        @Override
+        public List<MucRoomRecord> list(String serviceDomain) {
+            return rooms.list(serviceDomain);
+        }
+
+        @Override
+        public boolean delete(Jid room) {
+            return rooms.delete(room);
+        }
+    }
+
+    @Test
+    void anInvitationWhoseNewMemberCannotBeSavedChangesNothing() throws Exception {
+        FlakyRoomStore rooms = new FlakyRoomStore();
+        InMemoryStorage st = new InMemoryStorage();
+        try (TestServer srv = TestServer.start(Map.of(), c -> st, List.of(new MucModule(rooms)))) {
+            srv.addUser("owner", "owner-pw");
+            srv.addUser("guest", "guest-pw");
+            try (RawClient o = login(srv, "owner", "r"); RawClient g = login(srv, "guest", "r")) {
+                create(o, "vault", "O", field("persistentroom", "1") + field("membersonly", "1"));
+                rooms.failSaves = true;
+                o.send("<message to='vault@" + S + "' id='inv'><x xmlns='" + USER + "'><invite to='guest@" + D
+                        + "'/></x></message>");
+                XmlElement bounced = o.element(Ns.CLIENT, "message");
+                assertThat(bounced.attr("type")).isEqualTo("error");
+                assertThat(error(bounced)).isEqualTo("internal-server-error");
+                rooms.failSaves = false;
+                // The invitee was not made a member behind the error.
+                g.send("<presence to='vault@" + S + "/G'><x xmlns='" + MUC + "'/></presence>");
+                assertThat(error(presence(g))).isEqualTo("registration-required");
             }
         }
     }
