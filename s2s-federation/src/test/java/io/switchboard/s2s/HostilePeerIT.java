@@ -129,19 +129,24 @@ class HostilePeerIT {
         }
     }
 
+    /** SASL EXTERNAL as raw.test on a secured stream, then the restarted stream up to its features. */
+    private static void authenticateAsRawTest(RawClient c) throws Exception {
+        c.send("<auth xmlns='" + Ns.SASL + "' mechanism='EXTERNAL'>"
+                + Base64.getEncoder().encodeToString("raw.test".getBytes(StandardCharsets.UTF_8)) + "</auth>");
+        c.element(Ns.SASL, "success");
+        c.restartAfterSuccess();
+        c.send(header("raw.test", "b.test"));
+        c.header();
+        c.element(Ns.STREAMS, "features");
+    }
+
     @Test
     void certificateAuthenticatesOneDomainAndStanzasFromAnotherAreRefused() throws Exception {
         TlsMaterial raw = ca.issue("raw.test");
         try (RawClient bob = b.login("bob", "phone"); RawClient c = RawClient.connect(b.module.port())) {
             XmlElement f = secure(c, "raw.test", tls(raw));
             assertThat(f.child(Ns.SASL, "mechanisms").childText(Ns.SASL, "mechanism")).isEqualTo("EXTERNAL");
-            c.send("<auth xmlns='" + Ns.SASL + "' mechanism='EXTERNAL'>"
-                    + Base64.getEncoder().encodeToString("raw.test".getBytes(StandardCharsets.UTF_8)) + "</auth>");
-            c.element(Ns.SASL, "success");
-            c.restartAfterSuccess();
-            c.send(header("raw.test", "b.test"));
-            c.header();
-            c.element(Ns.STREAMS, "features");
+            authenticateAsRawTest(c);
             // From the authenticated domain: delivered.
             c.send("<message from='x@raw.test/r' to='bob@b.test' type='chat' id='ok'><body>hi bob</body></message>");
             XmlElement got = bob.element(Ns.CLIENT, "message");
@@ -158,13 +163,7 @@ class HostilePeerIT {
         TlsMaterial raw = ca.issue("raw.test");
         try (RawClient bob = b.login("bob", "tablet"); RawClient c = RawClient.connect(b.module.port())) {
             secure(c, "raw.test", tls(raw));
-            c.send("<auth xmlns='" + Ns.SASL + "' mechanism='EXTERNAL'>"
-                    + Base64.getEncoder().encodeToString("raw.test".getBytes(StandardCharsets.UTF_8)) + "</auth>");
-            c.element(Ns.SASL, "success");
-            c.restartAfterSuccess();
-            c.send(header("raw.test", "b.test"));
-            c.header();
-            c.element(Ns.STREAMS, "features");
+            authenticateAsRawTest(c);
             // One user's broken IQ (no type, no id) is not the peer server's fault: no stream error.
             c.send("<iq from='x@raw.test/r' to='bob@b.test/tablet'><query xmlns='jabber:iq:version'/></iq>");
             c.send("<message from='x@raw.test/r' to='bob@b.test' type='chat' id='after'><body>still here</body></message>");

@@ -2,6 +2,9 @@ package io.switchboard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.switchboard.jid.Jid;
 import io.switchboard.testing.Clients;
 import io.switchboard.testing.RawClient;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.impl.JidCreate;
+import org.slf4j.LoggerFactory;
 
 /** Stream management (XEP-0198): acknowledgements, resumption, and nothing lost when a session ends. */
 class StreamManagementIT {
@@ -252,10 +256,8 @@ class StreamManagementIT {
         // Smack's clean-up (seen in the interop run): it removes its account, then acknowledges what it
         // read before it closes. The removal ends the session and hands its unacknowledged stanzas on;
         // the acknowledgement behind it, honest, used to be judged against the emptied queue.
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                "io.switchboard.c2s.C2sStream");
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
-                new ch.qos.logback.core.read.ListAppender<>();
+        Logger log = (Logger) LoggerFactory.getLogger("io.switchboard.c2s.C2sStream");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         log.addAppender(lines);
         try (RawClient c = login("leaving", "phone"); RawClient s = login("sender", "bye")) {
@@ -272,7 +274,7 @@ class StreamManagementIT {
         } finally {
             log.detachAppender(lines);
         }
-        assertThat(lines.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage)
                 .noneMatch(m -> m.contains("bad acknowledgement"));
     }
 

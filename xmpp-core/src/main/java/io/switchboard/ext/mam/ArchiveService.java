@@ -1,7 +1,5 @@
 package io.switchboard.ext.mam;
 
-import io.switchboard.session.OnlineAccountCache;
-
 import io.switchboard.jid.Jid;
 import io.switchboard.routing.MessageHook;
 import io.switchboard.session.ClientSession;
